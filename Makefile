@@ -1,0 +1,38 @@
+# Every target builds .venv from pyproject.toml + constraints.txt on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean lock
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/skillcert init
+	$(BIN)/skillcert demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy schemas verifier issuer registry
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/issue.py
+
+# Re-pin every dependency to what resolves today; commit the result.
+lock:
+	rm -rf /tmp/skillcert-lock && $(PYTHON) -m venv /tmp/skillcert-lock
+	/tmp/skillcert-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/skillcert-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The registry: log, storage, governance state, HTTP service and the CLI."""

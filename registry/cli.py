@@ -1,0 +1,292 @@
+"""The ``skillcert`` command line (DESIGN §6).
+
+Exit codes: 0 success / valid, 1 verification failed (report printed), 2 bad usage or bad input
+(``file:row:field`` named). ``--json`` prints exactly one JSON document on stdout. Progress bars
+go to stderr, and only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from issuer.batch import issue_batch
+from issuer.errors import IssuerError, RowError
+from issuer.output import open_sink
+from registry.authority import initialise_home
+from registry.demo import load_demo
+from registry.directory import LocalDirectory, utc_now
+from registry.errors import RegistryError
+from registry.settings import Settings, load_settings
+from schemas.credential import BEIJING, parse_calendar_date
+from schemas.errors import SchemaError
+from schemas.frameworks import DEFAULT_FRAMEWORK, builtin_framework
+from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table, load_occupation_table
+from verifier import Result, TrustedKeys, TrustMaterialError, parse_jwks, verify_credential
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Verifiable skill certificates.")
+issuer_app = typer.Typer(no_args_is_help=True, help="Issuing bodies and their keys.")
+app.add_typer(issuer_app, name="issuer")
+
+EXIT_INVALID = 1
+EXIT_BAD_INPUT = 2
+_err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> NoReturn:
+    _err.print(f"skillcert: error: {message}", markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _bad_input_exits() -> Iterator[None]:
+    """Every domain error from bad input becomes one stderr line and exit code 2."""
+    try:
+        yield
+    except (IssuerError, RegistryError, SchemaError, TrustMaterialError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror}")
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def init() -> None:
+    """Create the registry home and the authority key (idempotent)."""
+    settings = _settings()
+    with _bad_input_exits():
+        result = initialise_home(settings)
+    state = "created" if result.created_authority_key else "already present"
+    typer.echo(f"registry home {settings.home}: authority key {state}")
+
+
+@app.command()
+def demo() -> None:
+    """Load demo issuers and signed demo certificates (idempotent)."""
+    settings = _settings()
+    with _bad_input_exits():
+        initialise_home(settings)
+        result = load_demo(settings, utc_now())
+    files = sorted(result.credentials.glob("credentials-*.jsonl"))
+    typer.echo("demo certificates " + ("signed" if result.created else "already present") + ":")
+    for path in files:
+        typer.echo(f"  {path}")
+    typer.echo(f"verify one with: skillcert verify {files[0]} --line 1" if files else "")
+
+
+@issuer_app.command("add")
+def issuer_add(
+    issuer_id: Annotated[
+        str, typer.Option("--id", help="Absolute URI, e.g. urn:skillcert:issuer:x")
+    ],
+    name: Annotated[str, typer.Option("--name", help="The body's registered name")],
+) -> None:
+    """Register an issuing body and create its first signing key."""
+    settings = _settings()
+    with _bad_input_exits():
+        initialise_home(settings)
+        entry = LocalDirectory(settings.home).add(issuer_id, name, utc_now())
+    typer.echo(f"issuer {entry.id} added with key {entry.keys[0].kid}")
+
+
+@issuer_app.command("list")
+def issuer_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List issuing bodies."""
+    with _bad_input_exits():
+        entries = LocalDirectory(_settings().home).load()
+    if as_json:
+        _print_json([entry.to_json() for entry in entries.values()])
+        return
+    for entry in entries.values():
+        typer.echo(f"{entry.id}\t{entry.status}\t{entry.name}\t{len(entry.keys)} key(s)")
+
+
+@issuer_app.command("jwks")
+def issuer_jwks() -> None:
+    """Print every active issuer key as a JWK Set (for offline verification)."""
+    with _bad_input_exits():
+        _print_json(LocalDirectory(_settings().home).jwks())
+
+
+class _ProgressBar:
+    def __init__(self, enabled: bool) -> None:
+        self._progress = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=_err,
+                transient=True,
+            )
+            if enabled
+            else None
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        if self._progress:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress:
+            self._progress.stop()
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if self._progress is None:
+            return
+        if phase not in self._tasks:
+            label = "checking rows" if phase == "check" else "signing"
+            self._tasks[phase] = self._progress.add_task(label, total=total)
+        self._progress.update(self._tasks[phase], completed=done, total=total)
+
+
+@app.command()
+def issue(
+    csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="Pass list (see README)")],
+    issuer_id: Annotated[str, typer.Option("--issuer", help="Issuer id")],
+    out: Annotated[Path, typer.Option("--out", help="Directory, or a file ending .jsonl")],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Sign the valid rows of a file with errors")
+    ] = False,
+    framework: Annotated[
+        str, typer.Option(help="Level framework of the level column")
+    ] = DEFAULT_FRAMEWORK,
+    occupations: Annotated[
+        Path | None, typer.Option(help="Occupation table CSV (code,name_zh,name_en)")
+    ] = None,
+    edition: Annotated[str, typer.Option(help="Classification edition")] = DEFAULT_EDITION,
+) -> None:
+    """Sign one credential per row of a pass list; nothing is signed if any row is bad."""
+    settings = _settings()
+    bad_rows = 0
+
+    def on_error(error: RowError) -> None:
+        nonlocal bad_rows
+        bad_rows += 1
+        _err.print(str(error), markup=False)
+
+    def on_extra(columns: list[str]) -> None:
+        _err.print(f"{csv_path}:1: warning: ignoring column(s) {', '.join(columns)}", markup=False)
+
+    with _bad_input_exits():
+        table = (
+            load_occupation_table(occupations, edition)
+            if occupations
+            else builtin_occupation_table(edition)
+        )
+        signer = LocalDirectory(settings.home).signer(issuer_id)
+        sink = open_sink(out)
+        with _ProgressBar(_err.is_terminal) as bar:
+            summary = issue_batch(
+                csv_path,
+                signer,
+                sink,
+                occupations=table,
+                framework=builtin_framework(framework),
+                today=datetime.now(BEIJING).date(),
+                skip_invalid=skip_invalid,
+                on_error=on_error,
+                on_extra_columns=on_extra,
+                on_progress=bar.update,
+            )
+    skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
+    _err.print(f"signed {summary.signed} credential(s) into {out}{skipped}", markup=False)
+
+
+def _parse_at(text: str | None) -> datetime:
+    if text is None:
+        return utc_now()
+    if len(text) == 10:
+        return datetime.combine(parse_calendar_date(text), time.min, BEIJING)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--at {text!r} is neither YYYY-MM-DD nor an RFC 3339 date-time")
+    if at.tzinfo is None:
+        _fail(f"--at {text!r} needs a time zone (e.g. Z or +08:00)")
+    return at
+
+
+def _read_token(source: str, line: int | None) -> bytes:
+    path = Path(source)
+    if source.count(".") == 2 and not path.exists():
+        return source.encode("utf-8")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(f"{source}: {exc.strerror}")
+    if line is None:
+        return data
+    lines = data.splitlines()
+    if not 1 <= line <= len(lines):
+        _fail(f"{source}: has {len(lines)} line(s), no line {line}")
+    try:
+        record = json.loads(lines[line - 1])
+        return str(record["jws"]).encode("ascii")
+    except (ValueError, KeyError, TypeError):
+        _fail(f"{source}:{line}:jws: not a JSON object with a jws member")
+
+
+def _trusted_keys(keys_file: Path | None, settings: Settings) -> TrustedKeys:
+    if keys_file is None:
+        return LocalDirectory(settings.home).trusted_keys()
+    return parse_jwks(keys_file.read_bytes())
+
+
+_MARK = {True: "ok  ", False: "FAIL", None: "?   "}
+
+
+@app.command()
+def verify(
+    source: Annotated[str, typer.Argument(metavar="PATH-or-JWS")],
+    keys: Annotated[Path | None, typer.Option(help="JWK Set of trusted issuer keys")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Verify as of this time (RFC 3339 or date)")
+    ] = None,
+    line: Annotated[
+        int | None, typer.Option(help="Credential on this line of a .jsonl file")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify a credential; exit 0 if valid, 1 if not, 2 on bad input."""
+    settings = _settings()
+    token = _read_token(source, line)
+    now = _parse_at(at)
+    with _bad_input_exits():
+        trusted = _trusted_keys(keys, settings)
+    report = verify_credential(token, trusted, now)
+    document = report.to_json()
+    if as_json:
+        _print_json(document)
+    else:
+        typer.echo(f"result: {document['result']}")
+        if document["credential_id"]:
+            typer.echo(f"credential: {document['credential_id']}")
+        for check in report.checks:
+            typer.echo(f"  {_MARK[check.ok]} {check.check:16} {check.code:32} {check.message}")
+    if report.result is not Result.VALID:
+        raise typer.Exit(EXIT_INVALID)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,99 @@
+"""Demo data: two issuing bodies and a few signed certificates, loaded idempotently.
+
+Holder names are invented and national ID numbers use region code 99xxxx, which no Mainland
+administrative division has, with a correct GB 11643-1999 check digit, so they pass validation
+yet cannot be anyone's number.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from issuer.batch import issue_batch
+from issuer.output import JsonlSink
+from registry.directory import LocalDirectory
+from registry.errors import UnknownIssuer
+from registry.settings import Settings
+from schemas.frameworks import builtin_framework
+from schemas.identity import national_id_check_digit, normalise_national_id
+from schemas.occupations import builtin_occupation_table
+
+__all__ = ["DEMO_ISSUERS", "DemoResult", "load_demo"]
+
+DEMO_ISSUERS = (
+    ("urn:skillcert:issuer:demo-guangzhou-appraisal", "广州市示范职业技能鉴定中心（演示）"),
+    ("urn:skillcert:issuer:demo-shenzhen-motors", "深圳示范汽车有限公司（演示）"),
+)
+_HOLDERS = (
+    ("陈示范", "6-31-01-03", "4", "Y", "2024-06-18", ""),
+    ("李演示", "4-03-02-01", "3", "Y", "2023-11-02", ""),
+    ("王样例", "4-10-01-05", "5", "Y", "2025-03-09", "2028-03-08"),
+    ("张测试", "4-12-01-01", "2", "S", "2024-12-20", ""),
+    ("黄例子", "6-18-02-04", "4", "S", "2022-08-15", "2025-08-14"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    credentials: Path
+    created: bool
+
+
+def demo_national_id(serial: int) -> str:
+    body = f"990000{19800101 + serial * 10101:08d}{serial:03d}"
+    return normalise_national_id(body + national_id_check_digit(body))
+
+
+def _write_pass_list(path: Path, issuer_index: int, issuer_letter: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "name",
+                "national_id",
+                "occupation_code",
+                "level",
+                "certificate_number",
+                "issued_on",
+                "valid_until",
+            ]
+        )
+        for serial, (name, code, level, letter, issued, until) in enumerate(_HOLDERS, start=1):
+            if letter != issuer_letter:
+                continue
+            body, station = f"{1000 + issuer_index:04d}44", f"{440100 + serial:06d}"
+            number = f"{letter}{body}{station}{issued[2:4]}{level}{serial:06d}"
+            writer.writerow([name, demo_national_id(serial), code, level, number, issued, until])
+
+
+def load_demo(settings: Settings, now: datetime) -> DemoResult:
+    """Register the demo issuers and sign their pass lists into ``demo/credentials-*.jsonl``."""
+    demo_dir = settings.home / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    directory = LocalDirectory(settings.home)
+    created = False
+    occupations = builtin_occupation_table()
+    framework = builtin_framework("CN-VQ-5")
+    for index, ((issuer_id, name), letter) in enumerate(zip(DEMO_ISSUERS, "YS", strict=True)):
+        try:
+            directory.get(issuer_id)
+        except UnknownIssuer:
+            directory.add(issuer_id, name, now)
+        out = demo_dir / f"credentials-{letter}.jsonl"
+        if out.exists():
+            continue
+        pass_list = demo_dir / f"pass-list-{letter}.csv"
+        _write_pass_list(pass_list, index, letter)
+        issue_batch(
+            pass_list,
+            directory.signer(issuer_id),
+            JsonlSink(out),
+            occupations=occupations,
+            framework=framework,
+            today=now.date(),
+        )
+        created = True
+    return DemoResult(demo_dir, created)

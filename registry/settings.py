@@ -1,0 +1,38 @@
+"""Configuration: one ``Settings`` object, built by ``load_settings`` when a command starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting reads ``SKILLCERT_<NAME>`` from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SKILLCERT_")
+
+    home: Path = Path("var")
+    database_url: str | None = None
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def authority_key_path(self) -> Path:
+        return self.keys_dir / "authority.pem"
+
+    @property
+    def directory_path(self) -> Path:
+        return self.home / "issuers.json"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'registry.sqlite3'}"
+
+
+def load_settings() -> Settings:
+    return Settings()

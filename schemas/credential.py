@@ -1,0 +1,331 @@
+"""The skill-level certificate as a W3C VC 2.0 / Open Badges 3.0 ``AchievementCredential``.
+
+``build_credential`` writes the document; ``read_credential`` reads one back into a typed
+``SkillCredential``. The fixed places (docs/credential-format.md) are:
+
+- occupation: ``credentialSubject.achievement.alignment[0]`` (``targetType`` ``ext:Occupation``,
+  ``targetCode`` the code, ``targetFramework`` the classification edition);
+- level: ``credentialSubject.result[0].achievedLevel`` naming a ``RubricCriterionLevel`` in
+  ``achievement.resultDescription[0]``, whose ``id`` names the framework;
+- certificate number: ``credentialSubject.licenseNumber``;
+- holder: ``credentialSubject.identifier`` with a plain ``name`` and a salted, hashed
+  ``nationalIdentityNumber``.
+
+Calendar dates are Beijing dates (UTC+08:00, no daylight saving): a certificate issued on
+2026-03-01 is valid from 2026-02-28T16:00:00Z, and one valid until 2029-02-28 stops at the end of
+that Beijing day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from schemas.errors import InvalidDate, MalformedDocument
+
+__all__ = [
+    "BEIJING",
+    "CONTEXTS",
+    "CREDENTIAL_MEDIA_TYPE",
+    "CREDENTIAL_SCHEMA_ID",
+    "CredentialClaims",
+    "SkillCredential",
+    "build_credential",
+    "date_from_instant",
+    "format_instant",
+    "parse_calendar_date",
+    "parse_instant",
+    "read_credential",
+    "valid_from_instant",
+    "valid_until_instant",
+]
+
+CONTEXTS = (
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+)
+CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
+CREDENTIAL_MEDIA_TYPE = "application/vc+jwt"
+CREDENTIAL_SCHEMA_ID = "https://skillcert.example/schemas/skill-credential-v1.json"
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+_URN = "urn:skillcert"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialClaims:
+    """What an issuing body asserts about one holder; everything but the signature and id."""
+
+    holder_name: str
+    national_id_hash: str
+    national_id_salt: str
+    occupation_code: str
+    occupation_edition: str
+    occupation_name: str
+    occupation_name_en: str
+    framework: str
+    level_code: str
+    level_name: str
+    level_name_en: str
+    certificate_number: str
+    issued_on: date
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkillCredential:
+    """A credential document read back; says nothing about whether it is genuine."""
+
+    id: str
+    issuer_id: str
+    issuer_name: str
+    valid_from: datetime
+    valid_until: datetime | None
+    claims: CredentialClaims
+
+
+def parse_calendar_date(text: str) -> date:
+    """``YYYY-MM-DD`` exactly; raises ``InvalidDate``."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDate(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def valid_from_instant(day: date) -> datetime:
+    return datetime.combine(day, time.min, BEIJING).astimezone(UTC)
+
+
+def valid_until_instant(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), BEIJING).astimezone(UTC)
+
+
+def date_from_instant(instant: datetime) -> date:
+    return instant.astimezone(BEIJING).date()
+
+
+def format_instant(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(text: Any, where: str) -> datetime:
+    """An RFC 3339 date-time with a zone; raises ``MalformedDocument`` naming ``where``."""
+    if not isinstance(text, str):
+        raise MalformedDocument("expected an RFC 3339 date-time string", where)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedDocument(f"{text!r} is not an RFC 3339 date-time", where) from None
+    if value.tzinfo is None or "T" not in text:
+        raise MalformedDocument(f"{text!r} has no time zone", where)
+    return value
+
+
+def _level_ids(framework: str, level_code: str) -> tuple[str, str]:
+    return f"{_URN}:framework:{framework}", f"{_URN}:level:{framework}:{level_code}"
+
+
+def build_credential(
+    claims: CredentialClaims, *, credential_id: str, issuer_id: str, issuer_name: str
+) -> dict[str, Any]:
+    """The credential document for ``claims``; plain JSON values, ready to serialise."""
+    framework_id, level_id = _level_ids(claims.framework, claims.level_code)
+    occupation_urn = f"{_URN}:occupation:{claims.occupation_edition}:{claims.occupation_code}"
+    title_zh = f"{claims.occupation_name}（{claims.level_name}）"
+    document: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": credential_id,
+        "type": list(CREDENTIAL_TYPES),
+        "name": f"职业技能等级证书：{title_zh}",
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
+        "validFrom": format_instant(valid_from_instant(claims.issued_on)),
+        "credentialSchema": [{"id": CREDENTIAL_SCHEMA_ID, "type": "JsonSchema"}],
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": claims.holder_name,
+                },
+                {
+                    "type": "IdentityObject",
+                    "identityType": "nationalIdentityNumber",
+                    "hashed": True,
+                    "identityHash": claims.national_id_hash,
+                    "salt": claims.national_id_salt,
+                },
+            ],
+            "licenseNumber": claims.certificate_number,
+            "achievement": {
+                "id": f"{occupation_urn}:{claims.framework}:{claims.level_code}",
+                "type": ["Achievement"],
+                "achievementType": "Certificate",
+                "name": title_zh,
+                "description": (
+                    f"Vocational skill level certificate: {claims.occupation_name_en}, "
+                    f"{claims.level_name_en} ({claims.framework} level {claims.level_code})"
+                ),
+                "criteria": {
+                    "narrative": (
+                        f"Passed the vocational skill level appraisal for occupation "
+                        f"{claims.occupation_code} ({claims.occupation_edition}) at "
+                        f"{claims.framework} level {claims.level_code}."
+                    )
+                },
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetType": "ext:Occupation",
+                        "targetCode": claims.occupation_code,
+                        "targetName": claims.occupation_name,
+                        "targetDescription": claims.occupation_name_en,
+                        "targetFramework": claims.occupation_edition,
+                        "targetUrl": occupation_urn,
+                    }
+                ],
+                "resultDescription": [
+                    {
+                        "id": framework_id,
+                        "type": ["ResultDescription"],
+                        "name": claims.framework,
+                        "resultType": "RubricCriterionLevel",
+                        "rubricCriterionLevel": [
+                            {
+                                "id": level_id,
+                                "type": ["RubricCriterionLevel"],
+                                "name": claims.level_name,
+                                "description": claims.level_name_en,
+                                "level": claims.level_code,
+                            }
+                        ],
+                    }
+                ],
+            },
+            "result": [
+                {
+                    "type": ["Result"],
+                    "resultDescription": framework_id,
+                    "achievedLevel": level_id,
+                }
+            ],
+        },
+    }
+    if claims.valid_until is not None:
+        document["validUntil"] = format_instant(valid_until_instant(claims.valid_until))
+    return document
+
+
+class _Reader:
+    """Walks a document by path so every structural error names where it is."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+
+    def get(self, path: str, kind: type) -> Any:
+        node = self.document
+        for part in path.split("."):
+            name, _, index = part.partition("[")
+            if not isinstance(node, dict) or name not in node:
+                raise MalformedDocument("missing", path)
+            node = node[name]
+            if index:
+                position = int(index.rstrip("]"))
+                if not isinstance(node, list) or len(node) <= position:
+                    raise MalformedDocument("missing", path)
+                node = node[position]
+        if not isinstance(node, kind) or (kind is str and not node):
+            raise MalformedDocument(f"expected a non-empty {kind.__name__}", path)
+        return node
+
+
+def _identifier(subject: dict[str, Any], identity_type: str) -> dict[str, Any]:
+    identifiers = subject.get("identifier")
+    matches = (
+        [
+            item
+            for item in identifiers
+            if isinstance(item, dict) and item.get("identityType") == identity_type
+        ]
+        if isinstance(identifiers, list)
+        else []
+    )
+    if len(matches) != 1:
+        raise MalformedDocument(
+            f"needs exactly one {identity_type} IdentityObject", "credentialSubject.identifier"
+        )
+    return matches[0]
+
+
+def read_credential(document: Any) -> SkillCredential:
+    """Read the fixed places of a credential document; raises ``MalformedDocument`` with the path.
+
+    Checks the shape the project writes (contexts, types, ids), not the signature.
+    """
+    r = _Reader(document)
+    if r.get("@context", list)[: len(CONTEXTS)] != list(CONTEXTS):
+        raise MalformedDocument("must start with the VC 2.0 and OB 3.0 contexts", "@context")
+    types = r.get("type", list)
+    if any(t not in types for t in CREDENTIAL_TYPES):
+        raise MalformedDocument("must include VerifiableCredential, OpenBadgeCredential", "type")
+    credential_id = r.get("id", str)
+    if not credential_id.startswith("urn:uuid:"):
+        raise MalformedDocument("must be a urn:uuid: identifier", "id")
+    subject = r.get("credentialSubject", dict)
+    name = _identifier(subject, "name")
+    national = _identifier(subject, "nationalIdentityNumber")
+    if name.get("hashed") is not False or national.get("hashed") is not True:
+        raise MalformedDocument(
+            "name is plain and nationalIdentityNumber hashed", "credentialSubject.identifier"
+        )
+    framework_id = r.get("credentialSubject.achievement.resultDescription[0].id", str)
+    achieved = r.get("credentialSubject.result[0].achievedLevel", str)
+    if r.get("credentialSubject.result[0].resultDescription", str) != framework_id:
+        raise MalformedDocument("must name resultDescription[0]", "credentialSubject.result[0]")
+    level = r.get(
+        "credentialSubject.achievement.resultDescription[0].rubricCriterionLevel[0]", dict
+    )
+    framework = framework_id.removeprefix(f"{_URN}:framework:")
+    if level.get("id") != achieved or achieved != _level_ids(framework, str(level.get("level")))[1]:
+        raise MalformedDocument("achievedLevel does not name the level", "credentialSubject.result")
+    alignment = "credentialSubject.achievement.alignment[0]"
+    if r.get(f"{alignment}.targetType", str) != "ext:Occupation":
+        raise MalformedDocument("must be ext:Occupation", f"{alignment}.targetType")
+    valid_from = parse_instant(document.get("validFrom"), "validFrom")
+    valid_until = (
+        parse_instant(document["validUntil"], "validUntil") if "validUntil" in document else None
+    )
+    claims = CredentialClaims(
+        holder_name=_text(name, "identityHash"),
+        national_id_hash=_text(national, "identityHash"),
+        national_id_salt=_text(national, "salt"),
+        occupation_code=r.get(f"{alignment}.targetCode", str),
+        occupation_edition=r.get(f"{alignment}.targetFramework", str),
+        occupation_name=r.get(f"{alignment}.targetName", str),
+        occupation_name_en=str(r.get(alignment, dict).get("targetDescription", "")),
+        framework=framework,
+        level_code=_text(level, "level"),
+        level_name=_text(level, "name"),
+        level_name_en=str(level.get("description", "")),
+        certificate_number=r.get("credentialSubject.licenseNumber", str),
+        issued_on=date_from_instant(valid_from),
+        valid_until=date_from_instant(valid_until) if valid_until else None,
+    )
+    return SkillCredential(
+        id=credential_id,
+        issuer_id=r.get("issuer.id", str),
+        issuer_name=r.get("issuer.name", str),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        claims=claims,
+    )
+
+
+def _text(node: dict[str, Any], key: str) -> str:
+    value = node.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedDocument(f"expected a non-empty string {key}", "credentialSubject")
+    return value

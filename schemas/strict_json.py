@@ -1,0 +1,59 @@
+"""Strict JSON parsing: the one way every untrusted document enters the system.
+
+Python's ``json`` module keeps the last of duplicate keys, accepts ``NaN`` and guesses UTF-16 from
+bytes; two parsers disagreeing on such input is how signed documents get read two ways. This
+parser refuses all of it (RFC 8259 §4 "names SHOULD be unique", RFC 7493 I-JSON §2.3).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument
+
+__all__ = ["parse_strict_json"]
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f"duplicate key {key!r}", where="json")
+            seen.add(key)
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedDocument(f"{name} is not a JSON number", where="json")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+)
+
+
+def parse_strict_json(data: bytes, *, limit: int, what: str = "document") -> Any:
+    """Parse UTF-8 JSON ``data`` of at most ``limit`` bytes.
+
+    Raises ``MalformedDocument`` (with ``where=what``) for oversized input, invalid UTF-8, a byte
+    order mark, duplicate keys, ``NaN``/``Infinity`` or trailing data.
+    """
+    if len(data) > limit:
+        raise DocumentTooLarge(f"{len(data)} bytes exceeds the limit of {limit} bytes", where=what)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument(f"not UTF-8 at byte {exc.start}", where=what) from exc
+    if text.startswith("\ufeff"):
+        raise MalformedDocument("byte order mark before JSON", where=what)
+    try:
+        return _DECODER.decode(text)
+    except MalformedDocument as exc:
+        raise type(exc)(exc.message, where=what) from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedDocument(f"{exc.msg} at offset {exc.pos}", where=what) from exc
+    except RecursionError as exc:
+        raise MalformedDocument("nesting too deep", where=what) from exc

@@ -1,0 +1,28 @@
+"""Offline verification of skill credentials: bytes + trusted keys + ``now`` -> report.
+
+Imports ``schemas`` only, and reads no clock, file, database or network. Exception tree (stable
+``code`` on each; see docs/errors.md)::
+
+    VerifierError               misuse of the API (e.g. a naive ``now``)
+    ├── CheckFailed             one check failed; surfaces only inside a VerificationReport
+    └── TrustMaterialError      the trusted keys themselves are malformed
+"""
+
+from verifier.errors import CheckFailed, TrustMaterialError, VerifierError
+from verifier.report import CheckResult, Result, VerificationReport
+from verifier.trust import TrustedKey, TrustedKeys, parse_jwks
+from verifier.verify import CHECKS, verify_credential
+
+__all__ = [
+    "CHECKS",
+    "CheckFailed",
+    "CheckResult",
+    "Result",
+    "TrustMaterialError",
+    "TrustedKey",
+    "TrustedKeys",
+    "VerificationReport",
+    "VerifierError",
+    "parse_jwks",
+    "verify_credential",
+]

@@ -1,0 +1,29 @@
+"""The ``verifier`` exception tree; codes are listed in docs/errors.md."""
+
+from __future__ import annotations
+
+__all__ = ["CheckFailed", "TrustMaterialError", "VerifierError"]
+
+
+class VerifierError(Exception):
+    code = "verifier_error"
+
+
+class CheckFailed(VerifierError):
+    """One named check failed; ``code`` is the stable reason (``format.alg_not_allowed``, ...).
+
+    Raised by the individual checks and turned into a failed ``CheckResult`` by
+    ``verify_credential``; callers of the public API see it only inside a report.
+    """
+
+    def __init__(self, check: str, code: str, message: str) -> None:
+        super().__init__(f"{check}: {message} [{code}]")
+        self.check = check
+        self.code = code
+        self.message = message
+
+
+class TrustMaterialError(VerifierError):
+    """The trusted keys given to the verifier are themselves malformed."""
+
+    code = "trust_material"

@@ -1,0 +1,87 @@
+"""The verification report: every check named, with its outcome and a stable code.
+
+``result`` is ``valid`` only when every check passed; any failed check makes it ``invalid``;
+otherwise a check that could not be made (``ok is None``) makes it ``cannot_tell``, which is never
+shown as valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from schemas.credential import SkillCredential, format_instant
+
+__all__ = ["CheckResult", "Result", "VerificationReport"]
+
+
+class Result(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    CANNOT_TELL = "cannot_tell"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: str
+    ok: bool | None
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check, "ok": self.ok, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """What the verifier concluded; ``credential`` is set whenever the document could be read."""
+
+    checks: tuple[CheckResult, ...]
+    credential: SkillCredential | None
+    kid: str | None
+
+    @property
+    def result(self) -> Result:
+        if any(check.ok is False for check in self.checks):
+            return Result.INVALID
+        if all(check.ok is True for check in self.checks):
+            return Result.VALID
+        return Result.CANNOT_TELL
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if check.ok is not True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented report (DESIGN §6): ``result``, ``credential_id``, ``issuer``, ..."""
+        credential = self.credential
+        claims = credential.claims if credential else None
+        return {
+            "result": self.result.value,
+            "credential_id": credential.id if credential else None,
+            "issuer": {"id": credential.issuer_id, "name": credential.issuer_name, "kid": self.kid}
+            if credential
+            else None,
+            "occupation": {
+                "code": claims.occupation_code,
+                "edition": claims.occupation_edition,
+                "name": claims.occupation_name,
+            }
+            if claims
+            else None,
+            "level": {
+                "framework": claims.framework,
+                "code": claims.level_code,
+                "name": claims.level_name,
+            }
+            if claims
+            else None,
+            "holder": {"name": claims.holder_name} if claims else None,
+            "certificate_number": claims.certificate_number if claims else None,
+            "valid_from": format_instant(credential.valid_from) if credential else None,
+            "valid_until": format_instant(credential.valid_until)
+            if credential and credential.valid_until
+            else None,
+            "checks": [check.to_json() for check in self.checks],
+        }

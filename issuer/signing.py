@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from issuer.keys import public_jwk
 from schemas.credential import CredentialClaims, build_credential
 from schemas.jwk import make_kid
 
-__all__ = ["IssuedCredential", "Signer", "serialise_payload"]
+__all__ = ["IssuedCredential", "Signer", "serialise_payload", "sign_compact"]
 
 _JWS = jwt.PyJWS()
 
@@ -26,6 +26,14 @@ _JWS = jwt.PyJWS()
 def serialise_payload(document: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON; the signature covers these exact bytes, so no canonical form."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def sign_compact(payload: bytes, key: Ed25519PrivateKey, headers: dict[str, Any]) -> str:
+    """RFC 7515 compact JWS, alg EdDSA (RFC 8037 §3.1), over ``payload`` with exactly ``headers``.
+
+    pyjwt adds ``typ: JWT`` unless told otherwise, so ``typ`` is always passed (``None`` drops it).
+    """
+    return _JWS.encode(payload, key, algorithm="EdDSA", headers={"typ": None, **headers})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +52,13 @@ class Signer:
         self._key = key
         self._headers = {"kid": self.kid, "typ": "vc+jwt", "cty": "vc"}
 
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self._key.public_key()
+
     def sign_document(self, document: dict[str, Any]) -> str:
         """Compact JWS over ``document`` with this signer's key."""
-        return _JWS.encode(
-            serialise_payload(document), self._key, algorithm="EdDSA", headers=self._headers
-        )
+        return sign_compact(serialise_payload(document), self._key, self._headers)
 
     def issue(self, claims: CredentialClaims) -> IssuedCredential:
         """Build and sign a credential for ``claims`` under a fresh random ``urn:uuid`` id."""

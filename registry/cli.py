@@ -8,6 +8,7 @@ go to stderr, and only when it is a terminal.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,12 @@ from verifier import Result, TrustedKeys, TrustMaterialError, parse_jwks, verify
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Verifiable skill certificates.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Verifiable skill certificates.",
+)
 issuer_app = typer.Typer(no_args_is_help=True, help="Issuing bodies and their keys.")
 app.add_typer(issuer_app, name="issuer")
 
@@ -44,8 +50,13 @@ EXIT_BAD_INPUT = 2
 _err = Console(stderr=True, highlight=False)
 
 
+def _say(message: str) -> None:
+    """One line to stderr, unwrapped: other programs parse ``file:row:field: reason``."""
+    sys.stderr.write(message + "\n")
+
+
 def _fail(message: str) -> NoReturn:
-    _err.print(f"skillcert: error: {message}", markup=False)
+    _say(f"skillcert: error: {message}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -183,10 +194,10 @@ def issue(
     def on_error(error: RowError) -> None:
         nonlocal bad_rows
         bad_rows += 1
-        _err.print(str(error), markup=False)
+        _say(str(error))
 
     def on_extra(columns: list[str]) -> None:
-        _err.print(f"{csv_path}:1: warning: ignoring column(s) {', '.join(columns)}", markup=False)
+        _say(f"{csv_path}:1: warning: ignoring column(s) {', '.join(columns)}")
 
     with _bad_input_exits():
         table = (
@@ -210,7 +221,7 @@ def issue(
                 on_progress=bar.update,
             )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
-    _err.print(f"signed {summary.signed} credential(s) into {out}{skipped}", markup=False)
+    _say(f"signed {summary.signed} credential(s) into {out}{skipped}")
 
 
 def _parse_at(text: str | None) -> datetime:
@@ -228,9 +239,10 @@ def _parse_at(text: str | None) -> datetime:
 
 
 def _read_token(source: str, line: int | None) -> bytes:
+    """``source`` is a compact JWS itself unless a file of that name exists."""
     path = Path(source)
-    if source.count(".") == 2 and not path.exists():
-        return source.encode("utf-8")
+    if _COMPACT_JWS.fullmatch(source) and not (len(source) < 256 and path.is_file()):
+        return source.encode("ascii")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -253,6 +265,7 @@ def _trusted_keys(keys_file: Path | None, settings: Settings) -> TrustedKeys:
     return parse_jwks(keys_file.read_bytes())
 
 
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _MARK = {True: "ok  ", False: "FAIL", None: "?   "}
 
 

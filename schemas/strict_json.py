@@ -30,8 +30,19 @@ def _reject_constant(name: str) -> Any:
     raise MalformedDocument(f"{name} is not a JSON number", where="json")
 
 
+_SAFE_INTEGER = 2**53
+
+
+def _parse_int(text: str) -> int | float:
+    """Integers a double holds exactly stay ``int``; larger ones are read as the nearest double,
+    as RFC 8785 §3.2.2.3 (and every JavaScript parser) reads them, so canonical output re-parses
+    to the same value."""
+    value = int(text)
+    return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else float(text)
+
+
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+    object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant, parse_int=_parse_int
 )
 
 

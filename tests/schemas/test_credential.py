@@ -1,0 +1,139 @@
+"""The credential document against the published OB 3.0 and VC 2.0 schemas and our own."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import jsonschema
+import pytest
+
+from schemas.credential import (
+    CREDENTIAL_SCHEMA_ID,
+    CredentialClaims,
+    build_credential,
+    read_credential,
+    valid_from_instant,
+    valid_until_instant,
+)
+from schemas.errors import MalformedDocument
+from schemas.json_schema import skill_credential_schema
+from tests.conftest import ISSUER_ID, VECTORS
+
+OB3 = json.loads(
+    (VECTORS / "credentials" / "ob_v3p0_achievementcredential_schema.json").read_text()
+)
+VC2 = json.loads((VECTORS / "credentials" / "verifiable-credential-schema.json").read_text())
+
+
+def _document(claims: CredentialClaims) -> dict[str, Any]:
+    return build_credential(
+        claims, credential_id=f"urn:uuid:{uuid.uuid4()}", issuer_id=ISSUER_ID, issuer_name="测试"
+    )
+
+
+def _errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.mark.parametrize("schema", [OB3, VC2, skill_credential_schema()], ids=["ob3", "vc2", "own"])
+@pytest.mark.parametrize("valid_until", [None, date(2029, 2, 28)])
+def test_credential_validates(
+    schema: dict[str, Any], valid_until: date | None, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    document = _document(make_claims(valid_until=valid_until))
+    assert _errors(schema, document) == []
+
+
+@pytest.mark.parametrize("schema", [OB3, skill_credential_schema()], ids=["ob3", "own"])
+def test_schemas_reject_a_broken_credential(
+    schema: dict[str, Any], make_claims: Callable[..., CredentialClaims]
+) -> None:
+    document = _document(make_claims())
+    del document["validFrom"]
+    assert _errors(schema, document)
+
+
+def test_own_schema_pins_the_fixed_places(make_claims: Callable[..., CredentialClaims]) -> None:
+    schema = skill_credential_schema()
+    assert schema["$id"] == CREDENTIAL_SCHEMA_ID
+    document = _document(make_claims())
+    document["credentialSubject"]["licenseNumber"] = "Y123"
+    document["credentialSubject"]["achievement"]["alignment"][0]["targetCode"] = "6-31-1-03"
+    document["credentialSubject"]["identifier"][1]["hashed"] = False
+    paths = {tuple(e.split(":")[0] for e in _errors(schema, document))}
+    assert len(_errors(schema, document)) == 3, paths
+
+
+def test_read_returns_what_was_built(make_claims: Callable[..., CredentialClaims]) -> None:
+    claims = make_claims(valid_until=date(2029, 2, 28))
+    credential = read_credential(_document(claims))
+    assert credential.claims == claims
+    assert credential.issuer_id == ISSUER_ID
+    assert credential.valid_from == datetime(2024, 6, 17, 16, tzinfo=UTC)
+    assert credential.valid_until == datetime(2029, 2, 28, 15, 59, 59, tzinfo=UTC)
+
+
+def test_dates_are_beijing_days() -> None:
+    assert valid_from_instant(date(2026, 3, 1)) == datetime(2026, 2, 28, 16, tzinfo=UTC)
+    assert valid_until_instant(date(2026, 3, 1)) == datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC)
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def edit(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = document
+        for part in parents:
+            node = node[part]
+        del node[last]
+
+    return edit
+
+
+def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def edit(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = document
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[last] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (_drop("credentialSubject.licenseNumber"), "credentialSubject.licenseNumber"),
+        (_set("@context", ["https://www.w3.org/2018/credentials/v1"]), "@context"),
+        (_set("type", ["VerifiableCredential"]), "type"),
+        (_set("id", "https://example.org/1"), "id"),
+        (_set("validFrom", "2024-06-18"), "validFrom"),
+        (_set("validUntil", "soon"), "validUntil"),
+        (_set("credentialSubject.result", []), "credentialSubject.result[0]"),
+        (_set("credentialSubject.identifier", []), "credentialSubject.identifier"),
+        (
+            _set("credentialSubject.achievement.alignment.0.targetType", "ext:Other"),
+            "alignment[0].targetType",
+        ),
+        (
+            _set("credentialSubject.result.0.achievedLevel", "urn:skillcert:level:CN-VQ-5:1"),
+            "credentialSubject.result",
+        ),
+        (_set("issuer", "urn:x:y"), "issuer.id"),
+    ],
+)
+def test_read_names_where_the_document_is_wrong(
+    edit: Callable[[dict[str, Any]], None], where: str, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    document = _document(make_claims())
+    edit(document)
+    with pytest.raises(MalformedDocument) as caught:
+        read_credential(document)
+    assert where in str(caught.value)

@@ -1,0 +1,46 @@
+"""Every token of the attack corpus is rejected with its expected code; the control passes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.conftest import VECTORS
+from verifier import Result, parse_jwks, verify_credential
+
+CORPUS = json.loads((VECTORS / "attacks" / "corpus.json").read_text(encoding="utf-8"))
+KEYS = parse_jwks(json.dumps(CORPUS["jwks"]).encode())
+NOW = datetime.fromisoformat(CORPUS["now"])
+
+
+def test_corpus_covers_the_required_attacks() -> None:
+    codes = {case["code"] for case in CORPUS["cases"]}
+    assert {
+        "format.alg_not_allowed",
+        "format.crit",
+        "format.duplicate_key",
+        "format.too_large",
+        "format.typ",
+        "format.cty",
+        "issuer_known.unknown_kid",
+        "validity_period.expired",
+        "validity_period.not_yet_valid",
+        "signature.invalid",
+    } <= codes
+    names = {case["name"] for case in CORPUS["cases"]}
+    assert {"alg_none", "alg_hs256_public_key", "alg_rs256", "tampered_payload"} <= names
+
+
+@pytest.mark.parametrize("case", CORPUS["cases"], ids=[c["name"] for c in CORPUS["cases"]])
+def test_case(case: dict[str, Any]) -> None:
+    report = verify_credential(case["token"], KEYS, NOW)
+    if case["code"] is None:
+        assert report.result is Result.VALID, report.to_json()
+        return
+    assert report.result is Result.INVALID
+    failed = [check for check in report.checks if check.ok is False]
+    assert [(f.check, f.code) for f in failed] == [(case["check"], case["code"])]
+    assert failed[0].message

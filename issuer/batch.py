@@ -8,15 +8,17 @@ Memory stays flat in the number of rows: records are never held together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from issuer.batch_csv import read_batch
+from issuer.batch_csv import BatchRecord, Hash, read_batch
 from issuer.errors import BatchInputError, BatchRejected, RowError
 from issuer.output import CredentialSink
-from issuer.signing import Signer
+from issuer.pipeline import SigningPipeline, default_signing_threads
+from issuer.signing import IssuedCredential, Signer
 from schemas.frameworks import Framework
 from schemas.occupations import OccupationTable
 
@@ -31,6 +33,12 @@ class BatchSummary:
     rows: int
     signed: int
     invalid: int
+
+
+def _changed(path: Path, row: int) -> BatchInputError:
+    return BatchInputError(
+        RowError(str(path), row, "-", "file changed while signing; nothing was published")
+    )
 
 
 def _no_progress(phase: str, done: int, total: int | None) -> None:
@@ -50,23 +58,35 @@ def issue_batch(
     on_extra_columns: Callable[[list[str]], None] | None = None,
     on_progress: Progress = _no_progress,
     progress_every: int = 1000,
+    signing_threads: int | None = None,
 ) -> BatchSummary:
     """Validate, then sign, every record of ``path`` into ``sink``.
 
     ``on_error`` hears of every bad field in the first pass. Raises ``BatchRejected`` (sink
     aborted, nothing signed) when any record is bad and ``skip_invalid`` is false, and
     ``BatchInputError`` when the file cannot be read as a batch. Any exception aborts the sink.
+    ``signing_threads`` (default: CPUs, at most 4) sign while the next rows are read.
     """
+    signing_threads = signing_threads or default_signing_threads()
 
-    try:
-        rows = invalid = 0
-        for record in read_batch(
+    def records(
+        digest: Hash, *, signing_pass: bool, check_duplicates: bool
+    ) -> Iterator[BatchRecord]:
+        return read_batch(
             path,
             occupations=occupations,
             framework=framework,
             today=today,
-            on_extra_columns=on_extra_columns,
-        ):
+            on_extra_columns=None if signing_pass else on_extra_columns,
+            check_duplicates=check_duplicates,
+            build_claims=signing_pass,
+            digest=digest,
+        )
+
+    try:
+        checked, signing = hashlib.sha256(), hashlib.sha256()
+        rows = invalid = 0
+        for record in records(checked, signing_pass=False, check_duplicates=True):
             rows += 1
             if record.errors:
                 invalid += 1
@@ -80,19 +100,27 @@ def issue_batch(
         total = rows - invalid
         signed = 0
         on_progress("sign", 0, total)
-        for record in read_batch(path, occupations=occupations, framework=framework, today=today):
-            if record.claims is None:
-                if skip_invalid:
-                    continue
-                error = record.errors[0]
-                raise BatchInputError(
-                    RowError(error.file, error.row, error.field, "file changed while signing")
-                )
-            issued = signer.issue(record.claims)
-            sink.write(issued, row=record.row, certificate_number=record.claims.certificate_number)
+
+        def deliver(issued: IssuedCredential, source: tuple[int, str]) -> None:
+            nonlocal signed
+            sink.write(issued, row=source[0], certificate_number=source[1])
             signed += 1
             if signed % progress_every == 0:
                 on_progress("sign", signed, total)
+
+        with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
+            # A file with no bad rows has no duplicates either, so this pass skips that index;
+            # with skipped rows it must rebuild it, or a skipped duplicate would be signed.
+            for record in records(signing, signing_pass=True, check_duplicates=invalid > 0):
+                if record.claims is None:
+                    if skip_invalid:
+                        continue
+                    raise _changed(path, record.row)
+                source = (record.row, record.claims.certificate_number)
+                pipeline.add(signer.prepare(record.claims), source)
+            pipeline.flush()
+        if signing.digest() != checked.digest():
+            raise _changed(path, rows + 1)
         on_progress("sign", signed, total)
         sink.commit()
     except BaseException:

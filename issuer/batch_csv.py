@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from issuer.errors import BatchInputError, RowError
 from schemas.certificate_number import parse_certificate_number
 from schemas.credential import CredentialClaims, parse_calendar_date
 from schemas.errors import SchemaError
 from schemas.frameworks import Framework
-from schemas.identity import hash_national_id, new_salt
+from schemas.identity import hash_national_id, new_salt, normalise_national_id
 from schemas.occupations import OccupationTable
 
-__all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "BatchRecord", "read_batch"]
+__all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "BatchRecord", "Hash", "read_batch"]
 
 REQUIRED_COLUMNS = (
     "name",
@@ -41,6 +42,10 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("valid_until",)
 MAX_NAME_LENGTH = 100
+
+
+class Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,10 @@ class _SeenNumbers:
         os.unlink(self._path)
 
 
-def _decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
+def _decoded_lines(lines: Iterable[bytes], name: str, digest: Hash | None) -> Iterator[str]:
     for number, line in enumerate(lines, start=1):
+        if digest is not None:
+            digest.update(line)
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         try:
@@ -92,65 +99,70 @@ def _decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
 
 class _RowValidator:
     def __init__(
-        self, name: str, occupations: OccupationTable, framework: Framework, today: date
+        self,
+        name: str,
+        occupations: OccupationTable,
+        framework: Framework,
+        today: date,
+        check_duplicates: bool,
     ) -> None:
         self.name = name
         self.occupations = occupations
         self.framework = framework
         self.today = today
-        self.seen = _SeenNumbers()
+        self.seen = _SeenNumbers() if check_duplicates else None
 
-    def validate(self, row: int, values: dict[str, str]) -> BatchRecord:
+    def validate(self, row: int, values: dict[str, str], *, build: bool) -> BatchRecord:
+        """Check one record (values already stripped); with ``build``, also make its claims.
+
+        The first pass only needs the errors, so it skips salting and hashing the ID number.
+        """
         errors: list[RowError] = []
 
         def fail(column: str, reason: str) -> None:
             errors.append(RowError(self.name, row, column, reason))
 
-        missing = [c for c in REQUIRED_COLUMNS if not values.get(c, "").strip()]
-        for column in missing:
-            fail(column, "missing value")
-        holder = values.get("name", "").strip()
-        if holder and (len(holder) > MAX_NAME_LENGTH or not holder.isprintable()):
+        for column in REQUIRED_COLUMNS:
+            if not values.get(column):
+                fail(column, "missing value")
+        holder = values.get("name", "")
+        if len(holder) > MAX_NAME_LENGTH or not holder.isprintable():
             fail("name", f"must be printable and at most {MAX_NAME_LENGTH} characters")
-        salt = new_salt()
-        national_hash = ""
-        if "national_id" not in missing:
+        national_id = values.get("national_id", "")
+        if national_id:
             try:
-                national_hash = hash_national_id(values["national_id"], salt)
+                national_id = normalise_national_id(national_id)
             except SchemaError as exc:
                 fail("national_id", exc.message)
-        occupation = level = None
-        if "occupation_code" not in missing:
+        occupation = level = issued_on = valid_until = None
+        if code := values.get("occupation_code"):
             try:
-                occupation = self.occupations.lookup(values["occupation_code"].strip())
+                occupation = self.occupations.lookup(code)
             except SchemaError as exc:
                 fail("occupation_code", exc.message)
-        if "level" not in missing:
+        if level_code := values.get("level"):
             try:
-                level = self.framework.level(values["level"].strip())
+                level = self.framework.level(level_code)
             except SchemaError as exc:
                 fail("level", exc.message)
-        number = values.get("certificate_number", "").strip()
-        if number:
+        if number := values.get("certificate_number", ""):
             try:
                 parse_certificate_number(number)
             except SchemaError as exc:
                 fail("certificate_number", exc.message)
             else:
-                first = self.seen.first_row(number, row)
+                first = self.seen.first_row(number, row) if self.seen else None
                 if first is not None:
                     fail("certificate_number", f"duplicate of row {first}")
-        issued_on = valid_until = None
-        if "issued_on" not in missing:
+        if issued_text := values.get("issued_on"):
             try:
-                issued_on = parse_calendar_date(values["issued_on"].strip())
+                issued_on = parse_calendar_date(issued_text)
             except SchemaError as exc:
                 fail("issued_on", exc.message)
             else:
                 if issued_on > self.today:
                     fail("issued_on", f"{issued_on} is after today ({self.today})")
-        until_text = values.get("valid_until", "").strip()
-        if until_text:
+        if until_text := values.get("valid_until"):
             try:
                 valid_until = parse_calendar_date(until_text)
             except SchemaError as exc:
@@ -158,11 +170,12 @@ class _RowValidator:
             else:
                 if issued_on is not None and valid_until <= issued_on:
                     fail("valid_until", f"{valid_until} is not after issued_on {issued_on}")
-        if errors or occupation is None or level is None or issued_on is None:
+        if errors or not build or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
+        salt = new_salt()
         claims = CredentialClaims(
             holder_name=holder,
-            national_id_hash=national_hash,
+            national_id_hash=hash_national_id(national_id, salt),
             national_id_salt=salt,
             occupation_code=occupation.code,
             occupation_edition=occupation.edition,
@@ -203,21 +216,28 @@ def read_batch(
     framework: Framework,
     today: date,
     on_extra_columns: Callable[[list[str]], None] | None = None,
+    check_duplicates: bool = True,
+    build_claims: bool = True,
+    digest: Hash | None = None,
 ) -> Iterator[BatchRecord]:
     """Yield one ``BatchRecord`` per non-blank record of the CSV at ``path``.
 
     Raises ``BatchInputError`` for a file that cannot be read as a batch at all (missing, not
     UTF-8, no or bad header, broken CSV quoting); row-level problems are in the records.
+    ``digest``, if given, is fed every byte read, so a caller reading the file twice can tell
+    whether it changed in between. ``check_duplicates=False`` skips the duplicate-number index
+    for a second pass over a file already known to have none; ``build_claims=False`` only
+    checks (valid records then come with neither claims nor errors).
     """
     name = str(path)
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise BatchInputError(RowError(name, 0, "-", exc.strerror or "cannot open")) from exc
-    validator = _RowValidator(name, occupations, framework, today)
+    validator = _RowValidator(name, occupations, framework, today, check_duplicates)
     try:
         with handle:
-            reader = csv.reader(_decoded_lines(handle, name), strict=True)
+            reader = csv.reader(_decoded_lines(handle, name, digest), strict=True)
             header, extra = _header(reader, name)
             if extra and on_extra_columns is not None:
                 on_extra_columns(extra)
@@ -236,6 +256,10 @@ def read_batch(
                     error = RowError(name, row, "-", f"{len(fields)} fields, header has {width}")
                     yield BatchRecord(row, None, (error,))
                     continue
-                yield validator.validate(row, dict(zip(header, fields, strict=False)))
+                values = {
+                    column: field.strip() for column, field in zip(header, fields, strict=False)
+                }
+                yield validator.validate(row, values, build=build_claims)
     finally:
-        validator.seen.close()
+        if validator.seen:
+            validator.seen.close()

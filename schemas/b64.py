@@ -15,6 +15,11 @@ from schemas.errors import MalformedDocument
 __all__ = ["b64url_decode", "b64url_encode"]
 
 _ALPHABET = re.compile(rb"[A-Za-z0-9_-]*")
+_URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_VALUE = {char: value for value, char in enumerate(_URL_ALPHABET)}
+_SPARE_BITS = {2: 0b1111, 3: 0b11}
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -24,12 +29,13 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(text: str | bytes, what: str = "base64url") -> bytes:
     """Decode strict base64url; raises ``MalformedDocument`` naming ``what``."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
-    if len(raw) % 4 == 1 or _ALPHABET.fullmatch(raw) is None:
+    tail = len(raw) % 4
+    if tail == 1 or _ALPHABET.fullmatch(raw) is None:
         raise MalformedDocument("not unpadded base64url", what)
+    # RFC 4648 §3.5: the bits of the last character beyond the data must be zero.
+    if tail and _VALUE[raw[-1]] & _SPARE_BITS[tail]:
+        raise MalformedDocument("non-canonical base64url (stray bits in the last character)", what)
     try:
-        decoded = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        return binascii.a2b_base64(raw.translate(_TO_STANDARD) + _PADDING[tail], strict_mode=True)
     except binascii.Error as exc:
         raise MalformedDocument("not unpadded base64url", what) from exc
-    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != raw:
-        raise MalformedDocument("non-canonical base64url (stray bits in the last character)", what)
-    return decoded

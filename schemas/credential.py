@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from schemas.errors import InvalidDate, MalformedDocument
@@ -33,6 +34,7 @@ __all__ = [
     "SkillCredential",
     "build_credential",
     "date_from_instant",
+    "day_instant_text",
     "format_instant",
     "parse_calendar_date",
     "parse_instant",
@@ -102,6 +104,14 @@ def valid_until_instant(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), BEIJING).astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
+def day_instant_text(day: date, *, end: bool) -> str:
+    """``validFrom`` (or, with ``end``, ``validUntil``) text for a Beijing calendar day.
+
+    Batches share a handful of dates; formatting each once keeps issuance cheap."""
+    return format_instant(valid_until_instant(day) if end else valid_from_instant(day))
+
+
 def date_from_instant(instant: datetime) -> date:
     return instant.astimezone(BEIJING).date()
 
@@ -140,7 +150,7 @@ def build_credential(
         "type": list(CREDENTIAL_TYPES),
         "name": f"职业技能等级证书：{title_zh}",
         "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
-        "validFrom": format_instant(valid_from_instant(claims.issued_on)),
+        "validFrom": day_instant_text(claims.issued_on, end=False),
         "credentialSchema": [{"id": CREDENTIAL_SCHEMA_ID, "type": "JsonSchema"}],
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -215,8 +225,18 @@ def build_credential(
         },
     }
     if claims.valid_until is not None:
-        document["validUntil"] = format_instant(valid_until_instant(claims.valid_until))
+        document["validUntil"] = day_instant_text(claims.valid_until, end=True)
     return document
+
+
+@lru_cache(maxsize=64)
+def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
+    """``a.b[0].c`` -> ``(("a", None), ("b", 0), ("c", None))``."""
+    steps = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        steps.append((name, int(index.rstrip("]")) if index else None))
+    return tuple(steps)
 
 
 class _Reader:
@@ -227,13 +247,11 @@ class _Reader:
 
     def get(self, path: str, kind: type) -> Any:
         node = self.document
-        for part in path.split("."):
-            name, _, index = part.partition("[")
+        for name, position in _steps(path):
             if not isinstance(node, dict) or name not in node:
                 raise MalformedDocument("missing", path)
             node = node[name]
-            if index:
-                position = int(index.rstrip("]"))
+            if position is not None:
                 if not isinstance(node, list) or len(node) <= position:
                     raise MalformedDocument("missing", path)
                 node = node[position]

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from operator import mul
 
 from schemas.errors import InvalidNationalId
 
@@ -48,8 +49,7 @@ def normalise_national_id(text: str) -> str:
 
 def national_id_check_digit(first_17_digits: str) -> str:
     """The GB 11643-1999 check character for the first 17 digits of a resident identity number."""
-    total = sum(int(d) * w for d, w in zip(first_17_digits, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    return _CHECK_CHARS[sum(map(mul, map(int, first_17_digits), _WEIGHTS)) % 11]
 
 
 def new_salt() -> str:

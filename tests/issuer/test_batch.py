@@ -11,7 +11,8 @@ import pytest
 from issuer.batch import BatchSummary, issue_batch
 from issuer.errors import BatchInputError, BatchRejected, RowError
 from issuer.output import DirectorySink, JsonlSink, open_sink
-from issuer.signing import IssuedCredential, Signer
+from issuer.signing import IssuedCredential, Signer, UnsignedCredential
+from schemas.credential import CredentialClaims
 from schemas.frameworks import builtin_framework
 from schemas.occupations import builtin_occupation_table
 from tests.conftest import NATIONAL_ID, NOW, trusted_keys_for
@@ -249,11 +250,11 @@ class _FailingSigner(Signer):
         self.calls = 0
         self.fail_at = fail_at
 
-    def issue(self, claims: object) -> IssuedCredential:  # type: ignore[override]
+    def prepare(self, claims: CredentialClaims) -> UnsignedCredential:
         self.calls += 1
         if self.calls == self.fail_at:
             raise OSError("disk full")
-        return super().issue(claims)  # type: ignore[arg-type]
+        return super().prepare(claims)
 
 
 @pytest.mark.parametrize("out_name", ["out.jsonl", "signed"])
@@ -295,3 +296,33 @@ def test_sinks_are_all_or_nothing(tmp_path: Path) -> None:
     directory.write(credential, row=2, certificate_number="Y")
     directory.abort()
     assert list((tmp_path / "d").iterdir()) == []
+
+
+@pytest.mark.parametrize("change", ["append", "edit"])
+def test_file_changed_between_passes_publishes_nothing(
+    tmp_path: Path, signer: Signer, change: str
+) -> None:
+    path = _csv(tmp_path, *GOOD_ROWS)
+    out = tmp_path / "out.jsonl"
+
+    def tamper(phase: str, done: int, total: int | None) -> None:
+        if (phase, done) == ("sign", 0):
+            text = path.read_text()
+            path.write_text(
+                text + GOOD_ROWS[0].replace("000001", "000009")
+                if change == "append"
+                else text.replace("陈示范", "陈改名")
+            )
+
+    with pytest.raises(BatchInputError, match="file changed while signing"):
+        _run(path, signer, out, on_progress=tamper)
+    assert not out.exists()
+
+
+def test_skip_invalid_never_signs_a_duplicate(tmp_path: Path, signer: Signer) -> None:
+    out = tmp_path / "out.jsonl"
+    path = _csv(tmp_path, GOOD_ROWS[0], GOOD_ROWS[0], BAD_ROWS[0][0])
+    summary, errors = _run(path, signer, out, skip_invalid=True)
+    assert summary == BatchSummary(rows=3, signed=1, invalid=2)
+    assert [(e.row, e.field) for e in errors] == [(3, "certificate_number"), (4, "national_id")]
+    assert len(out.read_text().splitlines()) == 1

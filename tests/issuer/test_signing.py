@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -12,7 +13,7 @@ from joserfc import jws as joserfc_jws
 from joserfc.jwk import OKPKey
 
 from issuer.keys import public_jwk
-from issuer.signing import Signer, sign_compact
+from issuer.signing import Signer, encode_protected_header, sign_compact
 from schemas.b64 import b64url_decode, b64url_encode
 from schemas.credential import CredentialClaims, read_credential
 from tests.conftest import NOW, VECTORS, trusted_keys_for
@@ -24,7 +25,19 @@ pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
 def test_rfc8037_a4_through_our_signer() -> None:
     key = Ed25519PrivateKey.from_private_bytes(b64url_decode(RFC8037["private_jwk"]["d"]))
-    assert sign_compact(RFC8037["payload"].encode(), key, {}) == RFC8037["jws"]
+    header = encode_protected_header({})
+    assert header == RFC8037["protected_header_b64"]
+    assert sign_compact(RFC8037["payload"].encode(), key, header) == RFC8037["jws"]
+
+
+def test_same_bytes_as_pyjwt_encode(
+    signer: Signer, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    headers = {"kid": "urn:skillcert:issuer:x#abc", "typ": "vc+jwt", "cty": "vc"}
+    payload = b64url_decode(signer.issue(make_claims()).jws.split(".")[1])
+    ours = sign_compact(payload, key, encode_protected_header(headers))
+    assert ours == jwt.PyJWS().encode(payload, key, algorithm="EdDSA", headers=headers)
 
 
 def test_vc_jose_header_and_payload(

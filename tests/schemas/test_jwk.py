@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from schemas.b64 import b64url_decode
+from schemas.b64 import b64url_decode, b64url_encode
 from schemas.errors import MalformedDocument
 from schemas.jwk import (
     ed25519_public_jwk,
@@ -76,3 +78,23 @@ def test_b64url_is_strict(text: str) -> None:
 def test_b64url_decodes_canonical_text() -> None:
     assert b64url_decode("AQ") == b"\x01"
     assert b64url_decode("") == b""
+
+
+@given(st.binary(max_size=200))
+def test_b64url_round_trip(data: bytes) -> None:
+    assert b64url_decode(b64url_encode(data)) == data
+
+
+@given(st.binary(min_size=1, max_size=64), st.data())
+def test_b64url_has_one_encoding_per_value(data: bytes, draw: st.DataObject) -> None:
+    text = b64url_encode(data)
+    position = draw.draw(st.integers(0, len(text) - 1))
+    replacement = draw.draw(st.sampled_from("AQgw_-9Zz"))
+    altered = text[:position] + replacement + text[position + 1 :]
+    if altered == text:
+        return
+    try:
+        decoded = b64url_decode(altered)
+    except MalformedDocument:
+        return
+    assert decoded != data

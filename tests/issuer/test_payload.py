@@ -1,0 +1,73 @@
+"""PayloadWriter must produce exactly the bytes of serialising ``build_credential``'s document."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from issuer.payload import PayloadWriter, serialise_payload
+from schemas.credential import CredentialClaims, build_credential
+
+ISSUER = ("urn:skillcert:issuer:p", '示范 "quoted" \\ issuer')
+text = st.text(min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    holder=text,
+    occupation_name=text,
+    level_name=text,
+    number=text,
+    issued=st.dates(date(1990, 1, 1), date(2030, 12, 31)),
+    until=st.none() | st.dates(date(2031, 1, 1), date(2060, 12, 31)),
+    level=st.sampled_from(["5", "4", "apprentice", "chief"]),
+)
+def test_same_bytes_as_build_credential(
+    holder: str,
+    occupation_name: str,
+    level_name: str,
+    number: str,
+    issued: date,
+    until: date | None,
+    level: str,
+) -> None:
+    claims = CredentialClaims(
+        holder_name=holder,
+        national_id_hash="sha256$" + "ab" * 32,
+        national_id_salt="cd" * 16,
+        occupation_code="6-31-01-03",
+        occupation_edition="CN-OC-2022",
+        occupation_name=occupation_name,
+        occupation_name_en="Electrician",
+        framework="CN-VQ-8",
+        level_code=level,
+        level_name=level_name,
+        level_name_en="x",
+        certificate_number=number,
+        issued_on=issued,
+        valid_until=until,
+    )
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    expected = serialise_payload(
+        build_credential(
+            claims, credential_id=credential_id, issuer_id=ISSUER[0], issuer_name=ISSUER[1]
+        )
+    )
+    assert PayloadWriter(*ISSUER).payload(claims, credential_id) == expected
+
+
+def test_templates_are_reused_across_holders(make_claims: Callable[..., CredentialClaims]) -> None:
+    writer = PayloadWriter(*ISSUER)
+    for holder in ("甲", "乙", "丙"):
+        claims = make_claims(holder_name=holder)
+        expected = serialise_payload(
+            build_credential(
+                claims, credential_id="urn:uuid:x", issuer_id=ISSUER[0], issuer_name=ISSUER[1]
+            )
+        )
+        assert writer.payload(claims, "urn:uuid:x") == expected
+    assert len(writer._templates) == 1

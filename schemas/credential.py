@@ -229,6 +229,9 @@ def build_credential(
     return document
 
 
+_KIND_NAMES = {dict: "a JSON object", list: "a JSON array", str: "a non-empty string"}
+
+
 @lru_cache(maxsize=64)
 def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
     """``a.b[0].c`` -> ``(("a", None), ("b", 0), ("c", None))``."""
@@ -242,22 +245,28 @@ def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
 class _Reader:
     """Walks a document by path so every structural error names where it is."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, prefix: str = "") -> None:
         self.document = document
+        self.prefix = prefix
 
     def get(self, path: str, kind: type) -> Any:
+        where = self.prefix + path
         node = self.document
         for name, position in _steps(path):
             if not isinstance(node, dict) or name not in node:
-                raise MalformedDocument("missing", path)
+                raise MalformedDocument("missing", where)
             node = node[name]
             if position is not None:
                 if not isinstance(node, list) or len(node) <= position:
-                    raise MalformedDocument("missing", path)
+                    raise MalformedDocument("missing", where)
                 node = node[position]
         if not isinstance(node, kind) or (kind is str and not node):
-            raise MalformedDocument(f"expected a non-empty {kind.__name__}", path)
+            raise MalformedDocument(f"expected {_KIND_NAMES[kind]}", where)
         return node
+
+    def at(self, path: str) -> _Reader:
+        """A reader rooted at the object at ``path``."""
+        return _Reader(self.get(path, dict), f"{self.prefix}{path}.")
 
 
 def _identifier(subject: dict[str, Any], identity_type: str) -> dict[str, Any]:
@@ -292,26 +301,27 @@ def read_credential(document: Any) -> SkillCredential:
     credential_id = r.get("id", str)
     if not credential_id.startswith("urn:uuid:"):
         raise MalformedDocument("must be a urn:uuid: identifier", "id")
-    subject = r.get("credentialSubject", dict)
-    name = _identifier(subject, "name")
-    national = _identifier(subject, "nationalIdentityNumber")
+    subject = r.at("credentialSubject")
+    name = _identifier(subject.document, "name")
+    national = _identifier(subject.document, "nationalIdentityNumber")
     if name.get("hashed") is not False or national.get("hashed") is not True:
         raise MalformedDocument(
             "name is plain and nationalIdentityNumber hashed", "credentialSubject.identifier"
         )
-    framework_id = r.get("credentialSubject.achievement.resultDescription[0].id", str)
-    achieved = r.get("credentialSubject.result[0].achievedLevel", str)
-    if r.get("credentialSubject.result[0].resultDescription", str) != framework_id:
+    result = subject.at("result[0]")
+    description = subject.at("achievement.resultDescription[0]")
+    framework_id = description.get("id", str)
+    achieved = result.get("achievedLevel", str)
+    if result.get("resultDescription", str) != framework_id:
         raise MalformedDocument("must name resultDescription[0]", "credentialSubject.result[0]")
-    level = r.get(
-        "credentialSubject.achievement.resultDescription[0].rubricCriterionLevel[0]", dict
-    )
+    level = description.at("rubricCriterionLevel[0]")
     framework = framework_id.removeprefix(f"{_URN}:framework:")
-    if level.get("id") != achieved or achieved != _level_ids(framework, str(level.get("level")))[1]:
+    level_code = level.get("level", str)
+    if level.get("id", str) != achieved or achieved != _level_ids(framework, level_code)[1]:
         raise MalformedDocument("achievedLevel does not name the level", "credentialSubject.result")
-    alignment = "credentialSubject.achievement.alignment[0]"
-    if r.get(f"{alignment}.targetType", str) != "ext:Occupation":
-        raise MalformedDocument("must be ext:Occupation", f"{alignment}.targetType")
+    alignment = subject.at("achievement.alignment[0]")
+    if alignment.get("targetType", str) != "ext:Occupation":
+        raise MalformedDocument("must be ext:Occupation", f"{alignment.prefix}targetType")
     valid_from = parse_instant(document.get("validFrom"), "validFrom")
     valid_until = (
         parse_instant(document["validUntil"], "validUntil") if "validUntil" in document else None
@@ -320,22 +330,23 @@ def read_credential(document: Any) -> SkillCredential:
         holder_name=_text(name, "identityHash"),
         national_id_hash=_text(national, "identityHash"),
         national_id_salt=_text(national, "salt"),
-        occupation_code=r.get(f"{alignment}.targetCode", str),
-        occupation_edition=r.get(f"{alignment}.targetFramework", str),
-        occupation_name=r.get(f"{alignment}.targetName", str),
-        occupation_name_en=str(r.get(alignment, dict).get("targetDescription", "")),
+        occupation_code=alignment.get("targetCode", str),
+        occupation_edition=alignment.get("targetFramework", str),
+        occupation_name=alignment.get("targetName", str),
+        occupation_name_en=str(alignment.document.get("targetDescription", "")),
         framework=framework,
-        level_code=_text(level, "level"),
-        level_name=_text(level, "name"),
-        level_name_en=str(level.get("description", "")),
-        certificate_number=r.get("credentialSubject.licenseNumber", str),
+        level_code=level_code,
+        level_name=level.get("name", str),
+        level_name_en=str(level.document.get("description", "")),
+        certificate_number=subject.get("licenseNumber", str),
         issued_on=date_from_instant(valid_from),
         valid_until=date_from_instant(valid_until) if valid_until else None,
     )
+    issuer = r.at("issuer")
     return SkillCredential(
         id=credential_id,
-        issuer_id=r.get("issuer.id", str),
-        issuer_name=r.get("issuer.name", str),
+        issuer_id=issuer.get("id", str),
+        issuer_name=issuer.get("name", str),
         valid_from=valid_from,
         valid_until=valid_until,
         claims=claims,

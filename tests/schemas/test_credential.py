@@ -126,7 +126,7 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
             _set("credentialSubject.result.0.achievedLevel", "urn:skillcert:level:CN-VQ-5:1"),
             "credentialSubject.result",
         ),
-        (_set("issuer", "urn:x:y"), "issuer.id"),
+        (_set("issuer", "urn:x:y"), "issuer: expected a JSON object"),
     ],
 )
 def test_read_names_where_the_document_is_wrong(

@@ -229,7 +229,11 @@ def build_credential(
     return document
 
 
-_KIND_NAMES = {dict: "a JSON object", list: "a JSON array", str: "a non-empty string"}
+_KIND_NAMES: dict[type, str] = {
+    dict: "a JSON object",
+    list: "a JSON array",
+    str: "a non-empty string",
+}
 
 
 @lru_cache(maxsize=64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import stat
 import subprocess
 import sys
@@ -154,3 +155,31 @@ def test_demo_produces_verifiable_certificates(home: Path) -> None:
     assert outcomes.count("valid") == 4 and outcomes.count("invalid") == 1
     again = run("demo")
     assert again.returncode == 0 and "already present" in again.stdout
+
+
+def test_progress_bar_only_on_a_terminal(home: Path, tmp_path: Path) -> None:
+    assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
+    rows = [GOOD.replace("000001", f"{n:06d}") for n in range(1, 2001)]
+    csv_path = _pass_list(tmp_path / "p.csv", *rows)
+    primary, replica = pty.openpty()
+    with subprocess.Popen(
+        [SKILLCERT, "issue", str(csv_path), "--issuer", ISSUER, "--out", str(tmp_path / "o.jsonl")],
+        stdout=subprocess.DEVNULL,
+        stderr=replica,
+        env=os.environ.copy(),
+    ) as process:
+        os.close(replica)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait() == 0
+    os.close(primary)
+    text = output.decode("utf-8", "replace")
+    assert "signing" in text or "checking rows" in text
+    assert "signed 2000 credential(s)" in text

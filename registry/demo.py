@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from issuer.batch import issue_batch
+from issuer.batch_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from issuer.output import JsonlSink
 from registry.directory import LocalDirectory
 from registry.errors import UnknownIssuer
@@ -50,17 +51,7 @@ def demo_national_id(serial: int) -> str:
 def _write_pass_list(path: Path, issuer_index: int, issuer_letter: str) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "name",
-                "national_id",
-                "occupation_code",
-                "level",
-                "certificate_number",
-                "issued_on",
-                "valid_until",
-            ]
-        )
+        writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
         for serial, (name, code, level, letter, issued, until) in enumerate(_HOLDERS, start=1):
             if letter != issuer_letter:
                 continue

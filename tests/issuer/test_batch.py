@@ -50,6 +50,22 @@ def _run(
     return summary, errors
 
 
+def _rejected_errors(path: Path, signer: Signer, out: Path) -> list[RowError]:
+    """Run a batch that must be rejected; return every error it reported."""
+    errors: list[RowError] = []
+    with pytest.raises(BatchRejected):
+        issue_batch(
+            path,
+            signer,
+            open_sink(out),
+            occupations=builtin_occupation_table(),
+            framework=builtin_framework("CN-VQ-5"),
+            today=TODAY,
+            on_error=errors.append,
+        )
+    return errors
+
+
 def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer) -> None:
     out = tmp_path / "out.jsonl"
     summary, errors = _run(_csv(tmp_path, *GOOD_ROWS), signer, out)
@@ -141,17 +157,7 @@ def test_each_bad_field_is_named(
 ) -> None:
     path = _csv(tmp_path, GOOD_ROWS[0], row)
     out = tmp_path / "out.jsonl"
-    errors: list[RowError] = []
-    with pytest.raises(BatchRejected, match="1 invalid row"):
-        issue_batch(
-            path,
-            signer,
-            open_sink(out),
-            occupations=builtin_occupation_table(),
-            framework=builtin_framework("CN-VQ-5"),
-            today=TODAY,
-            on_error=errors.append,
-        )
+    errors = _rejected_errors(path, signer, out)
     assert [str(e) for e in errors] == [f"{path}:3:{field}: {reason}"]
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [path]
@@ -159,17 +165,7 @@ def test_each_bad_field_is_named(
 
 def test_every_error_of_a_row_is_reported(tmp_path: Path, signer: Signer) -> None:
     path = _csv(tmp_path, "张三,123,6-31,9,Y1,2024-02-30,x\n")
-    errors: list[RowError] = []
-    with pytest.raises(BatchRejected):
-        issue_batch(
-            path,
-            signer,
-            open_sink(tmp_path / "o.jsonl"),
-            occupations=builtin_occupation_table(),
-            framework=builtin_framework("CN-VQ-5"),
-            today=TODAY,
-            on_error=errors.append,
-        )
+    errors = _rejected_errors(path, signer, tmp_path / "o.jsonl")
     assert [e.field for e in errors] == [
         "national_id",
         "occupation_code",
@@ -184,17 +180,7 @@ def test_every_error_of_a_row_is_reported(tmp_path: Path, signer: Signer) -> Non
 def test_row_is_the_line_a_multiline_record_starts_on(tmp_path: Path, signer: Signer) -> None:
     quoted = f'"陈\n示范",{NATIONAL_ID},6-31-01-03,4,Y100044440101244000002,2024-06-18,\n'
     bad = f"李演示,{NATIONAL_ID},6-31-01-03,9,Y100044440101244000003,2024-06-18,\n"
-    errors: list[RowError] = []
-    with pytest.raises(BatchRejected):
-        issue_batch(
-            _csv(tmp_path, quoted, bad),
-            signer,
-            open_sink(tmp_path / "o.jsonl"),
-            occupations=builtin_occupation_table(),
-            framework=builtin_framework("CN-VQ-5"),
-            today=TODAY,
-            on_error=errors.append,
-        )
+    errors = _rejected_errors(_csv(tmp_path, quoted, bad), signer, tmp_path / "o.jsonl")
     assert [(e.row, e.field) for e in errors] == [(2, "name"), (4, "level")]
 
 

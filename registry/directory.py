@@ -104,8 +104,8 @@ class LocalDirectory:
     def add(self, issuer_id: str, name: str, now: datetime) -> IssuerEntry:
         """Register an issuing body and create its first signing key."""
         validate_issuer_id(issuer_id)
-        if not name.strip():
-            raise RegistryError("issuer name must not be empty")
+        if not name.strip() or not name.isprintable():
+            raise RegistryError("issuer name must be non-empty printable text")
         entries = self.load()
         if issuer_id in entries:
             raise IssuerExists(f"issuer {issuer_id} already exists")

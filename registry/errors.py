@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["IssuerExists", "NotInitialised", "RegistryError", "UnknownIssuer"]
+__all__ = ["IssuerExists", "RegistryError", "UnknownIssuer"]
 
 
 class RegistryError(Exception):
     code = "registry_error"
-
-
-class NotInitialised(RegistryError):
-    code = "not_initialised"
 
 
 class UnknownIssuer(RegistryError):

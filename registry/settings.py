@@ -15,7 +15,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SKILLCERT_")
 
     home: Path = Path("var")
-    database_url: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -24,14 +23,6 @@ class Settings(BaseSettings):
     @property
     def authority_key_path(self) -> Path:
         return self.keys_dir / "authority.pem"
-
-    @property
-    def directory_path(self) -> Path:
-        return self.home / "issuers.json"
-
-    @property
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.home / 'registry.sqlite3'}"
 
 
 def load_settings() -> Settings:

@@ -37,6 +37,7 @@ def _run(
     path: Path, signer: Signer, out: Path, **options: object
 ) -> tuple[BatchSummary, list[RowError]]:
     errors: list[RowError] = []
+    options.setdefault("on_error", errors.append)
     summary = issue_batch(
         path,
         signer,
@@ -44,7 +45,6 @@ def _run(
         occupations=builtin_occupation_table(),
         framework=builtin_framework("CN-VQ-5"),
         today=TODAY,
-        on_error=errors.append,
         **options,  # type: ignore[arg-type]
     )
     return summary, errors
@@ -54,15 +54,7 @@ def _rejected_errors(path: Path, signer: Signer, out: Path) -> list[RowError]:
     """Run a batch that must be rejected; return every error it reported."""
     errors: list[RowError] = []
     with pytest.raises(BatchRejected):
-        issue_batch(
-            path,
-            signer,
-            open_sink(out),
-            occupations=builtin_occupation_table(),
-            framework=builtin_framework("CN-VQ-5"),
-            today=TODAY,
-            on_error=errors.append,
-        )
+        _run(path, signer, out, on_error=errors.append)
     return errors
 
 

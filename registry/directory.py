@@ -23,6 +23,7 @@ from issuer.keys import generate_signing_key, public_jwk, read_private_key, writ
 from issuer.signing import Signer
 from registry.errors import IssuerExists, RegistryError, UnknownIssuer
 from schemas.credential import format_instant
+from schemas.errors import MalformedDocument
 from schemas.jwk import jwk_thumbprint, make_kid, parse_ed25519_public_jwk
 from schemas.strict_json import parse_strict_json
 from verifier.trust import TrustedKey, TrustedKeys
@@ -75,18 +76,23 @@ class LocalDirectory:
     def load(self) -> dict[str, IssuerEntry]:
         if not self.path.exists():
             return {}
-        document = parse_strict_json(
-            self.path.read_bytes(), limit=_MAX_DIRECTORY_BYTES, what=str(self.path)
-        )
-        return {
-            item["id"]: IssuerEntry(
-                id=item["id"],
-                name=item["name"],
-                status=item["status"],
-                keys=[IssuerKey(k["kid"], k["jwk"], k["created"]) for k in item["keys"]],
+        try:
+            document = parse_strict_json(
+                self.path.read_bytes(), limit=_MAX_DIRECTORY_BYTES, what=str(self.path)
             )
-            for item in document["issuers"]
-        }
+            return {
+                item["id"]: IssuerEntry(
+                    id=item["id"],
+                    name=item["name"],
+                    status=item["status"],
+                    keys=[IssuerKey(k["kid"], k["jwk"], k["created"]) for k in item["keys"]],
+                )
+                for item in document["issuers"]
+            }
+        except MalformedDocument as exc:
+            raise RegistryError(str(exc)) from exc
+        except (KeyError, TypeError) as exc:
+            raise RegistryError(f"{self.path}: not an issuer directory ({exc!r})") from exc
 
     def _save(self, entries: dict[str, IssuerEntry]) -> None:
         data = {"issuers": [entry.to_json() for entry in entries.values()]}

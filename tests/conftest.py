@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from issuer.signing import Signer
@@ -38,12 +37,6 @@ def signer(make_signer: Callable[..., Signer]) -> Signer:
 
 def trusted_keys_for(*signers: Signer) -> TrustedKeys:
     return TrustedKeys(TrustedKey(s.kid, s.issuer_id, s.public_key) for s in signers)
-
-
-def public_pem(signer: Signer) -> bytes:
-    return signer.public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 @pytest.fixture

@@ -183,3 +183,12 @@ def test_progress_bar_only_on_a_terminal(home: Path, tmp_path: Path) -> None:
     text = output.decode("utf-8", "replace")
     assert "signing" in text or "checking rows" in text
     assert "signed 2000 credential(s)" in text
+
+
+@pytest.mark.parametrize("content", ['{"issuers": [{"id": "x"}]}', "{not json", '{"a":1,"a":2}'])
+def test_damaged_issuer_directory_is_a_clear_error(home: Path, content: str) -> None:
+    home.mkdir(parents=True)
+    (home / "issuers.json").write_text(content)
+    result = invoke("issuer", "list")
+    assert result.exit_code == 2
+    assert "issuers.json" in result.output

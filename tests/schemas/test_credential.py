@@ -67,8 +67,12 @@ def test_own_schema_pins_the_fixed_places(make_claims: Callable[..., CredentialC
     document["credentialSubject"]["licenseNumber"] = "Y123"
     document["credentialSubject"]["achievement"]["alignment"][0]["targetCode"] = "6-31-1-03"
     document["credentialSubject"]["identifier"][1]["hashed"] = False
-    paths = {tuple(e.split(":")[0] for e in _errors(schema, document))}
-    assert len(_errors(schema, document)) == 3, paths
+    paths = sorted(e.split(":")[0] for e in _errors(schema, document))
+    assert paths == [
+        "['credentialSubject', 'achievement', 'alignment', 0, 'targetCode']",
+        "['credentialSubject', 'identifier']",
+        "['credentialSubject', 'licenseNumber']",
+    ]
 
 
 def test_read_returns_what_was_built(make_claims: Callable[..., CredentialClaims]) -> None:

@@ -18,6 +18,7 @@ from issuer.batch_csv import BatchRecord, Hash, read_batch
 from issuer.errors import BatchInputError, BatchRejected, RowError
 from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
+from issuer.randomness import BlockRandom
 from issuer.signing import IssuedCredential, Signer
 from schemas.frameworks import Framework
 from schemas.occupations import OccupationTable
@@ -68,6 +69,7 @@ def issue_batch(
     ``signing_threads`` (default: CPUs, at most 4) sign while the next rows are read.
     """
     signing_threads = signing_threads or default_signing_threads()
+    random = BlockRandom()
 
     def records(
         digest: Hash, *, signing_pass: bool, check_duplicates: bool
@@ -81,6 +83,7 @@ def issue_batch(
             check_duplicates=check_duplicates,
             build_claims=signing_pass,
             digest=digest,
+            new_salt=random.salt,
         )
 
     try:
@@ -117,7 +120,7 @@ def issue_batch(
                         continue
                     raise _changed(path, record.row)
                 source = (record.row, record.claims.certificate_number)
-                pipeline.add(signer.prepare(record.claims), source)
+                pipeline.add(signer.prepare(record.claims, random.credential_id()), source)
             pipeline.flush()
         if signing.digest() != checked.digest():
             raise _changed(path, rows + 1)

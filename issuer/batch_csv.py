@@ -105,12 +105,14 @@ class _RowValidator:
         framework: Framework,
         today: date,
         check_duplicates: bool,
+        new_salt: Callable[[], str],
     ) -> None:
         self.name = name
         self.occupations = occupations
         self.framework = framework
         self.today = today
         self.seen = _SeenNumbers() if check_duplicates else None
+        self.new_salt = new_salt
 
     def validate(self, row: int, values: dict[str, str], *, build: bool) -> BatchRecord:
         """Check one record (values already stripped); with ``build``, also make its claims.
@@ -172,7 +174,7 @@ class _RowValidator:
                     fail("valid_until", f"{valid_until} is not after issued_on {issued_on}")
         if errors or not build or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
-        salt = new_salt()
+        salt = self.new_salt()
         claims = CredentialClaims(
             holder_name=holder,
             national_id_hash=hash_national_id(national_id, salt),
@@ -219,6 +221,7 @@ def read_batch(
     check_duplicates: bool = True,
     build_claims: bool = True,
     digest: Hash | None = None,
+    new_salt: Callable[[], str] = new_salt,
 ) -> Iterator[BatchRecord]:
     """Yield one ``BatchRecord`` per non-blank record of the CSV at ``path``.
 
@@ -227,14 +230,15 @@ def read_batch(
     ``digest``, if given, is fed every byte read, so a caller reading the file twice can tell
     whether it changed in between. ``check_duplicates=False`` skips the duplicate-number index
     for a second pass over a file already known to have none; ``build_claims=False`` only
-    checks (valid records then come with neither claims nor errors).
+    checks (valid records then come with neither claims nor errors). ``new_salt`` makes each
+    record's ID-number salt.
     """
     name = str(path)
     try:
-        handle = path.open("rb")
+        handle = path.open("rb", buffering=1 << 20)
     except OSError as exc:
         raise BatchInputError(RowError(name, 0, "-", exc.strerror or "cannot open")) from exc
-    validator = _RowValidator(name, occupations, framework, today, check_duplicates)
+    validator = _RowValidator(name, occupations, framework, today, check_duplicates, new_salt)
     try:
         with handle:
             reader = csv.reader(_decoded_lines(handle, name, digest), strict=True)

@@ -85,9 +85,12 @@ class Signer:
     def public_key(self) -> Ed25519PublicKey:
         return self._key.public_key()
 
-    def prepare(self, claims: CredentialClaims) -> UnsignedCredential:
-        """Build the credential for ``claims`` under a fresh random ``urn:uuid`` id, unsigned."""
-        credential_id = f"urn:uuid:{uuid.uuid4()}"
+    def prepare(
+        self, claims: CredentialClaims, credential_id: str | None = None
+    ) -> UnsignedCredential:
+        """Build the credential for ``claims``, unsigned, under ``credential_id`` (default: a
+        fresh random ``urn:uuid``)."""
+        credential_id = credential_id or f"urn:uuid:{uuid.uuid4()}"
         payload = self._payloads.payload(claims, credential_id)
         return UnsignedCredential(
             credential_id, f"{self._protected_header}.{b64url_encode(payload)}"

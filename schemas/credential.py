@@ -237,6 +237,7 @@ _KIND_NAMES: dict[type, str] = {
 
 
 @lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
     """``a.b[0].c`` -> ``(("a", None), ("b", 0), ("c", None))``."""
     steps = []
@@ -254,18 +255,17 @@ class _Reader:
         self.prefix = prefix
 
     def get(self, path: str, kind: type) -> Any:
-        where = self.prefix + path
         node = self.document
         for name, position in _steps(path):
             if not isinstance(node, dict) or name not in node:
-                raise MalformedDocument("missing", where)
+                raise MalformedDocument("missing", self.prefix + path)
             node = node[name]
             if position is not None:
                 if not isinstance(node, list) or len(node) <= position:
-                    raise MalformedDocument("missing", where)
+                    raise MalformedDocument("missing", self.prefix + path)
                 node = node[position]
         if not isinstance(node, kind) or (kind is str and not node):
-            raise MalformedDocument(f"expected {_KIND_NAMES[kind]}", where)
+            raise MalformedDocument(f"expected {_KIND_NAMES[kind]}", self.prefix + path)
         return node
 
     def at(self, path: str) -> _Reader:

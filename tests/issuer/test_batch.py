@@ -228,11 +228,13 @@ class _FailingSigner(Signer):
         self.calls = 0
         self.fail_at = fail_at
 
-    def prepare(self, claims: CredentialClaims) -> UnsignedCredential:
+    def prepare(
+        self, claims: CredentialClaims, credential_id: str | None = None
+    ) -> UnsignedCredential:
         self.calls += 1
         if self.calls == self.fail_at:
             raise OSError("disk full")
-        return super().prepare(claims)
+        return super().prepare(claims, credential_id)
 
 
 @pytest.mark.parametrize("out_name", ["out.jsonl", "signed"])

@@ -6,10 +6,11 @@ import json
 import struct
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.canonical import canonical_json, canonical_sha256
+from schemas.canonical import _ints_as_doubles, canonical_json, canonical_sha256
 from schemas.errors import MalformedDocument
 from schemas.strict_json import parse_strict_json
 from tests.conftest import VECTORS
@@ -84,3 +85,48 @@ def test_key_order_does_not_change_the_hash(value: dict[str, int]) -> None:
     reordered = dict(reversed(list(value.items())))
     assert canonical_sha256(reordered) == canonical_sha256(value)
     assert json.loads(canonical_json(value)) == value
+
+
+any_text = st.text(st.characters(codec="utf-8") | st.sampled_from("\ud800\udfff\ue000\U0001f600"))
+wide_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | any_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _reference(value: object) -> bytes | str:
+    """What the ``rfc8785`` package alone makes of ``value``, or the name of its error."""
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.IntegerDomainError:
+        return rfc8785.dumps(_ints_as_doubles(value))
+    except (rfc8785.CanonicalizationError, TypeError) as exc:
+        return type(exc).__name__
+
+
+@given(wide_json_values)
+def test_standard_library_path_equals_rfc8785(value: object) -> None:
+    """Keys from both sides of the surrogate block, lone surrogates and astral characters are
+    where sorting by code point and by UTF-16 unit, or the encoders, could disagree."""
+    try:
+        ours: bytes | str = canonical_json(value)
+    except MalformedDocument:
+        ours = "refused"
+    reference = _reference(value)
+    if isinstance(reference, str):
+        assert ours == "refused"
+    else:
+        assert ours == reference
+
+
+def test_astral_keys_sort_by_utf16_units() -> None:
+    """U+1F600 is D83D DE00 in UTF-16, so it sorts before U+E000 in JCS, after it by code point."""
+    assert canonical_json({"\ue000": 1, "\U0001f600": 2}) == rfc8785.dumps(
+        {"\ue000": 1, "\U0001f600": 2}
+    )
+    assert canonical_json({"\ue000": 1, "\U0001f600": 2}).startswith('{"\U0001f600"'.encode())

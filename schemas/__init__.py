@@ -15,33 +15,72 @@ Exception tree (each error carries a stable ``code``; see docs/errors.md)::
     ├── UnknownLevel             level code not in the framework
     ├── InvalidCertificateNumber not Y/S + 21 digits
     ├── InvalidNationalId        not 18 characters with a GB 11643 check digit
-    └── InvalidDate              not an ISO 8601 calendar date
+    ├── InvalidDate              not an ISO 8601 calendar date
+    ├── ProofError               a Merkle proof refused (``merkle``)
+    │   ├── MalformedProof       index or sizes out of range, wrong number or size of hashes
+    │   └── InvalidProof         well-formed, but leads to another root
+    ├── NoteError                a signed note, key or checkpoint refused (``note``)
+    │   ├── MalformedNote        not a signed note in form
+    │   ├── MalformedVerifierKey vkey not in form, or its key ID does not match
+    │   ├── MalformedCheckpoint  note text is not a checkpoint
+    │   ├── InvalidNoteSignature a trusted key's signature does not verify
+    │   ├── UnverifiedNote       no signature by a trusted key (or by the log)
+    │   └── CheckpointOriginMismatch  checkpoint of another log
+    └── TileError                a tlog-tiles path, tile or bundle refused (``tiles``)
+        ├── MalformedTilePath    not the canonical tile or bundle path
+        └── MalformedTile        tile or entry bundle of the wrong size or shape
 """
 
 from schemas.errors import (
+    CheckpointOriginMismatch,
     DocumentTooLarge,
     DuplicateKey,
     InvalidCertificateNumber,
     InvalidDate,
     InvalidNationalId,
+    InvalidNoteSignature,
     InvalidOccupationCode,
+    InvalidProof,
+    MalformedCheckpoint,
     MalformedDocument,
+    MalformedNote,
+    MalformedProof,
+    MalformedTile,
+    MalformedTilePath,
+    MalformedVerifierKey,
+    NoteError,
+    ProofError,
     SchemaError,
+    TileError,
     UnknownFramework,
     UnknownLevel,
     UnknownOccupation,
+    UnverifiedNote,
 )
 
 __all__ = [
+    "CheckpointOriginMismatch",
     "DocumentTooLarge",
     "DuplicateKey",
     "InvalidCertificateNumber",
     "InvalidDate",
     "InvalidNationalId",
+    "InvalidNoteSignature",
     "InvalidOccupationCode",
+    "InvalidProof",
+    "MalformedCheckpoint",
     "MalformedDocument",
+    "MalformedNote",
+    "MalformedProof",
+    "MalformedTile",
+    "MalformedTilePath",
+    "MalformedVerifierKey",
+    "NoteError",
+    "ProofError",
     "SchemaError",
+    "TileError",
     "UnknownFramework",
     "UnknownLevel",
     "UnknownOccupation",
+    "UnverifiedNote",
 ]

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointOriginMismatch",
     "DocumentTooLarge",
     "DuplicateKey",
     "InvalidCertificateNumber",
     "InvalidDate",
     "InvalidNationalId",
+    "InvalidNoteSignature",
     "InvalidOccupationCode",
+    "InvalidProof",
+    "MalformedCheckpoint",
     "MalformedDocument",
+    "MalformedNote",
+    "MalformedProof",
+    "MalformedTile",
+    "MalformedTilePath",
+    "MalformedVerifierKey",
+    "NoteError",
+    "ProofError",
     "SchemaError",
+    "TileError",
     "UnknownFramework",
     "UnknownLevel",
     "UnknownOccupation",
+    "UnverifiedNote",
 ]
 
 
@@ -69,3 +82,61 @@ class InvalidNationalId(SchemaError):
 
 class InvalidDate(SchemaError):
     code = "invalid_date"
+
+
+class ProofError(SchemaError):
+    """A Merkle inclusion or consistency proof was refused, or could not be made (``merkle``)."""
+
+    code = "proof_error"
+
+
+class MalformedProof(ProofError):
+    code = "proof_malformed"
+
+
+class InvalidProof(ProofError):
+    code = "proof_invalid"
+
+
+class NoteError(SchemaError):
+    """A signed note, verifier key, checkpoint or cosignature was refused (``note``)."""
+
+    code = "note_error"
+
+
+class MalformedNote(NoteError):
+    code = "note_malformed"
+
+
+class MalformedVerifierKey(NoteError):
+    code = "note_key_malformed"
+
+
+class MalformedCheckpoint(NoteError):
+    code = "checkpoint_malformed"
+
+
+class InvalidNoteSignature(NoteError):
+    code = "note_signature_invalid"
+
+
+class UnverifiedNote(NoteError):
+    code = "note_unverified"
+
+
+class CheckpointOriginMismatch(NoteError):
+    code = "checkpoint_origin_mismatch"
+
+
+class TileError(SchemaError):
+    """A tlog-tiles path, tile or entry bundle was refused (``tiles``)."""
+
+    code = "tile_error"
+
+
+class MalformedTilePath(TileError):
+    code = "tile_path_malformed"
+
+
+class MalformedTile(TileError):
+    code = "tile_malformed"

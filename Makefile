@@ -25,13 +25,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q -m "not slow"
 
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
 	$(BIN)/python bench/issue.py
 
 # Re-pin every dependency to what resolves today; commit the result.
 lock:
 	rm -rf /tmp/skillcert-lock && $(PYTHON) -m venv /tmp/skillcert-lock
-	/tmp/skillcert-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/skillcert-lock/bin/pip install --quiet -e '.[dev,bench]'
 	/tmp/skillcert-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:

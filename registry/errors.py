@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["IssuerExists", "RegistryError", "UnknownIssuer"]
+__all__ = ["IssuerExists", "LogStateError", "RegistryError", "UnknownIssuer"]
 
 
 class RegistryError(Exception):
@@ -15,3 +15,10 @@ class UnknownIssuer(RegistryError):
 
 class IssuerExists(RegistryError):
     code = "issuer_exists"
+
+
+class LogStateError(RegistryError):
+    """The log cannot do what was asked in its present state (not initialised, empty append,
+    a size beyond the tree)."""
+
+    code = "log_state"

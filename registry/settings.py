@@ -15,6 +15,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SKILLCERT_")
 
     home: Path = Path("var")
+    database_url: str | None = None
+    """SQLAlchemy URL; default an SQLite file in ``home``. ``postgresql+psycopg://`` works too."""
+    log_origin: str = "skillcert.example/log"
+    """The log's checkpoint origin line and the name of its signed-note key."""
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'registry.db'}"
 
     @property
     def keys_dir(self) -> Path:
@@ -23,6 +31,10 @@ class Settings(BaseSettings):
     @property
     def authority_key_path(self) -> Path:
         return self.keys_dir / "authority.pem"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.keys_dir / "log.pem"
 
 
 def load_settings() -> Settings:

@@ -104,7 +104,10 @@ def _reference(value: object) -> bytes | str:
     try:
         return rfc8785.dumps(value)
     except rfc8785.IntegerDomainError:
-        return rfc8785.dumps(_ints_as_doubles(value))
+        try:
+            return rfc8785.dumps(_ints_as_doubles(value))
+        except MalformedDocument as exc:
+            return type(exc).__name__
     except (rfc8785.CanonicalizationError, TypeError) as exc:
         return type(exc).__name__
 

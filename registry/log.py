@@ -1,0 +1,234 @@
+"""The sequencer: turns what the registry records into hash-chained log entries, appends them in
+batches, signs a checkpoint for every batch, and answers proofs.
+
+An entry (DESIGN §3) is the RFC 8785 form of ``{"v": 1, "kind", "prev", "ts", "body"}``: ``prev``
+is the hex leaf hash of the entry before (64 zeros for entry 0), so the entries form a chain as
+well as a Merkle tree, and ``ts`` is the sequencer's clock in milliseconds, never going back.
+``append`` returns a receipt only after the batch and the checkpoint covering it are durable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from registry.errors import LogStateError
+from registry.store import Batch, CredentialRow, Head, LogStore, StoredCheckpoint
+from schemas.canonical import canonical_json
+from schemas.merkle import (
+    HASH_SIZE,
+    NodeReader,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+)
+from schemas.note import Checkpoint, VerifierKey, format_checkpoint, format_vkey, sign_note
+
+__all__ = [
+    "ENTRY_VERSION",
+    "ConsistencyProof",
+    "Draft",
+    "InclusionProof",
+    "Receipt",
+    "TransparencyLog",
+    "encode_entry",
+    "now_ms",
+]
+
+ENTRY_VERSION = 1
+MAX_BATCH = 2_000
+"""Entries per transaction: large enough to amortise the commit and checkpoint signature, small
+enough that a waiting writer is not held long."""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def encode_entry(kind: str, prev: bytes, ts: int, body: Mapping[str, Any]) -> bytes:
+    """The entry's bytes: what its leaf hash is taken over."""
+    return canonical_json(
+        {"v": ENTRY_VERSION, "kind": kind, "prev": prev.hex(), "ts": ts, "body": body}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One thing to record. ``credential`` (id, issuer id, JWS) is stored beside the log in the
+    same transaction; the body must not hold personal data."""
+
+    kind: str
+    body: Mapping[str, Any]
+    credential: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    index: int
+    leaf_hash: bytes
+    entry: bytes
+    checkpoint: StoredCheckpoint
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    index: int
+    size: int
+    leaf_hash: bytes
+    proof: tuple[bytes, ...]
+    root: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "proof": [node.hex() for node in self.proof],
+            "root": self.root.hex(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    old: int
+    new: int
+    old_root: bytes
+    new_root: bytes
+    proof: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "old": self.old,
+            "new": self.new,
+            "old_root": self.old_root.hex(),
+            "new_root": self.new_root.hex(),
+            "proof": [node.hex() for node in self.proof],
+        }
+
+
+class TransparencyLog:
+    """The log named ``origin``, signed with ``key``, kept in ``store``."""
+
+    def __init__(
+        self,
+        store: LogStore,
+        *,
+        origin: str,
+        key: Ed25519PrivateKey,
+        clock: Callable[[], int] = now_ms,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.store = store
+        self.origin = origin
+        self._key = key
+        self._clock = clock
+        self._max_batch = max_batch
+        self.verifier_key = VerifierKey.from_public_key(origin, key.public_key())
+
+    @property
+    def vkey(self) -> str:
+        """The checkpoint verifier key in signed-note ``vkey`` text form."""
+        return format_vkey(self.verifier_key)
+
+    def sign_checkpoint(self, size: int, root: bytes) -> str:
+        return sign_note(
+            format_checkpoint(Checkpoint(self.origin, size, root)), self.origin, self._key
+        )
+
+    def append(self, drafts: Sequence[Draft]) -> list[Receipt]:
+        """Record ``drafts`` in order, ``max_batch`` per transaction; each receipt is returned
+        once its batch and a checkpoint covering it are committed."""
+        receipts: list[Receipt] = []
+        for start in range(0, len(drafts), self._max_batch):
+            receipts.extend(self._append_batch(drafts[start : start + self._max_batch]))
+        return receipts
+
+    def _append_batch(self, drafts: Sequence[Draft]) -> list[Receipt]:
+        encoded: list[bytes] = []
+
+        def build(head: Head) -> Batch:
+            ts = max(self._clock(), head.last_ts)
+            prev = head.last_leaf_hash
+            encoded.clear()
+            credentials = []
+            for offset, draft in enumerate(drafts):
+                entry = encode_entry(draft.kind, prev, ts, draft.body)
+                encoded.append(entry)
+                prev = leaf_hash(entry)
+                if draft.credential is not None:
+                    credential_id, issuer_id, jws = draft.credential
+                    credentials.append(
+                        CredentialRow(credential_id, head.size + offset, issuer_id, jws)
+                    )
+            return Batch(encoded, ts, credentials)
+
+        appended = self.store.append(build, self.sign_checkpoint)
+        return [
+            Receipt(appended.first_index + offset, leaf, entry, appended.checkpoint)
+            for offset, (leaf, entry) in enumerate(zip(appended.leaf_hashes, encoded, strict=True))
+        ]
+
+    def checkpoint(self) -> StoredCheckpoint:
+        latest = self.store.checkpoint()
+        if latest is None:
+            raise LogStateError("the log is empty: no checkpoint has been signed yet")
+        return latest
+
+    def _size_and_root(self, size: int | None) -> tuple[int, bytes]:
+        """``size`` (default: the latest checkpoint's) and the root of the tree of that size.
+
+        Any size up to the latest checkpoint has a root: its complete nodes are stored."""
+        latest = self.checkpoint()
+        if size is None or size == latest.size:
+            return latest.size, latest.root_hash
+        if not 0 < size <= latest.size:
+            raise LogStateError(f"tree size {size} is outside 1..{latest.size}")
+        stored = self.store.checkpoint(size)
+        if stored is not None:
+            return size, stored.root_hash
+        return size, self._proof(lambda node_at: [tree_root(size, node_at)])[0]
+
+    def _proof(self, make: Callable[[NodeReader], list[bytes]]) -> list[bytes]:
+        """Run ``make`` twice: once to learn which nodes it needs (they depend only on sizes and
+        indexes), then with them fetched in one round trip."""
+        wanted: list[tuple[int, int]] = []
+
+        def record(level: int, index: int) -> bytes:
+            wanted.append((level, index))
+            return bytes(HASH_SIZE)
+
+        make(record)
+        found = self.store.nodes(wanted)
+
+        def read(level: int, index: int) -> bytes:
+            try:
+                return found[(level, index)]
+            except KeyError:
+                raise LogStateError(
+                    f"node ({level}, {index}) is missing from the store: run `skillcert log audit`"
+                ) from None
+
+        return make(read)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
+        """Proof that entry ``index`` is in the tree of ``size`` (default: latest checkpoint)."""
+        size, root = self._size_and_root(size)
+        if not 0 <= index < size:
+            raise LogStateError(f"index {index} is outside the tree of size {size}")
+        leaf, *proof = self._proof(
+            lambda node_at: [node_at(0, index), *inclusion_proof(index, size, node_at)]
+        )
+        return InclusionProof(index, size, leaf, tuple(proof), root)
+
+    def consistency_proof(self, old: int, new: int) -> ConsistencyProof:
+        """Proof that the tree of size ``old`` is a prefix of the tree of size ``new``."""
+        if not 0 < old <= new:
+            raise LogStateError(f"a consistency proof needs 0 < old <= new, not {old}, {new}")
+        (_, old_root), (_, new_root) = self._size_and_root(old), self._size_and_root(new)
+        proof = self._proof(lambda node_at: consistency_proof(old, new, node_at))
+        return ConsistencyProof(old, new, old_root, new_root, tuple(proof))

@@ -1,0 +1,395 @@
+"""Where the log lives: one small ``LogStore`` contract, kept by ``SqlLogStore`` on SQLite and
+PostgreSQL alike.
+
+The contract (every implementation must keep it; tests/registry/test_store.py holds both
+backends to it):
+
+1. **One history.** ``append`` runs in one transaction that first takes the write lock on the
+   head row, so appends are totally ordered and no two ever build on the same head. A second
+   writer waits for the lock, then builds on the first writer's result.
+2. **All or nothing.** The entries, their leaf hashes, every interior node they complete, the
+   credentials stored with them, the signed checkpoint of the new tree and the new head are
+   committed together or not at all. ``append`` returns only after that commit is durable.
+3. **Nothing changes once written.** Entries, nodes and checkpoints are only ever inserted;
+   erasing a credential clears its JWS in the credential store and touches no log row.
+4. **Proofs read O(log n).** Every complete node is stored, so ``nodes`` answers any proof with
+   one query per level group, never a scan of the leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, and_, insert, select, tuple_, update
+from sqlalchemy.engine import Connection
+
+from registry.database import WRITE_LOCK
+from registry.errors import LogStateError
+from registry.models import (
+    HEAD_ROW,
+    LogCheckpoint,
+    LogCosignature,
+    LogEntry,
+    LogHead,
+    LogNode,
+    StoredCredential,
+)
+from schemas.merkle import EMPTY_ROOT, HASH_SIZE, append_nodes, leaf_hash, node_hash
+
+__all__ = [
+    "Appended",
+    "Batch",
+    "CredentialRow",
+    "Head",
+    "LogStore",
+    "SqlLogStore",
+    "StoredCheckpoint",
+    "StoredCredentialView",
+    "frontier_root",
+]
+
+Coordinate = tuple[int, int]
+_ENTRIES = LogEntry.__table__  # type: ignore[attr-defined]
+_NODES = LogNode.__table__  # type: ignore[attr-defined]
+_HEAD = LogHead.__table__  # type: ignore[attr-defined]
+_CHECKPOINTS = LogCheckpoint.__table__  # type: ignore[attr-defined]
+_COSIGNATURES = LogCosignature.__table__  # type: ignore[attr-defined]
+_CREDENTIALS = StoredCredential.__table__  # type: ignore[attr-defined]
+_IN_LIST = 500
+_NODE_CACHE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The tree as the last committed append left it."""
+
+    size: int
+    root_hash: bytes
+    frontier: tuple[bytes, ...]
+    """Roots of the complete subtrees on the right edge, one per set bit of ``size``, largest
+    first: all an append needs to know of the tree."""
+    last_leaf_hash: bytes
+    last_ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRow:
+    id: str
+    log_index: int
+    issuer_id: str
+    jws: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredentialView:
+    """A credential as the store holds it; ``jws`` is ``None`` once erased."""
+
+    id: str
+    log_index: int
+    issuer_id: str
+    jws: str | None
+    erased_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one append writes, built from the head it extends."""
+
+    entries: Sequence[bytes]
+    last_ts: int
+    credentials: Sequence[CredentialRow] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    size: int
+    root_hash: bytes
+    note: str
+    signed_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    first_index: int
+    leaf_hashes: tuple[bytes, ...]
+    checkpoint: StoredCheckpoint
+
+
+BuildBatch = Callable[[Head], Batch]
+SignCheckpoint = Callable[[int, bytes], str]
+
+
+class LogStore(Protocol):
+    def head(self) -> Head: ...
+
+    def append(self, build: BuildBatch, sign: SignCheckpoint) -> Appended: ...
+
+    def nodes(self, coordinates: Iterable[Coordinate]) -> dict[Coordinate, bytes]: ...
+
+    def entries(self, start: int, stop: int) -> list[bytes]: ...
+
+    def scan_entries(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]: ...
+
+    def scan_nodes(self) -> Iterator[tuple[int, int, bytes]]: ...
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
+
+    def credential(self, credential_id: str) -> StoredCredentialView | None: ...
+
+    def erase_credential(self, credential_id: str, now_ms: int) -> bool: ...
+
+
+def frontier_root(frontier: Sequence[bytes]) -> bytes:
+    """The root of a tree from its right-edge subtree roots (largest first)."""
+    if not frontier:
+        return EMPTY_ROOT
+    root = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
+def _frontier_coordinates(size: int) -> list[Coordinate]:
+    """``(level, index)`` of each right-edge complete subtree of a tree of ``size``."""
+    return [
+        (level, (size >> level) - 1)
+        for level in range(size.bit_length() - 1, -1, -1)
+        if size >> level & 1
+    ]
+
+
+def _extend(
+    head: Head, leaf_hashes: Sequence[bytes], last_ts: int
+) -> tuple[list[tuple[int, int, bytes]], Head]:
+    """The nodes ``leaf_hashes`` complete on top of ``head``, and the head after them."""
+    known = dict(zip(_frontier_coordinates(head.size), head.frontier, strict=True))
+
+    def left_sibling(level: int, index: int) -> bytes:
+        return known[(level, index)]
+
+    made = append_nodes(head.size, leaf_hashes, left_sibling)
+    known.update(((level, index), node) for level, index, node in made)
+    size = head.size + len(leaf_hashes)
+    frontier = tuple(known[c] for c in _frontier_coordinates(size))
+    return made, Head(size, frontier_root(frontier), frontier, leaf_hashes[-1], last_ts)
+
+
+def _head_from_row(row: Any) -> Head:
+    frontier = bytes(row.frontier)
+    return Head(
+        size=row.size,
+        root_hash=bytes(row.root_hash),
+        frontier=tuple(frontier[i : i + HASH_SIZE] for i in range(0, len(frontier), HASH_SIZE)),
+        last_leaf_hash=bytes(row.last_leaf_hash),
+        last_ts=row.last_ts,
+    )
+
+
+class SqlLogStore:
+    """``LogStore`` on any SQLAlchemy engine the registry supports (SQLite, PostgreSQL)."""
+
+    def __init__(self, engine: Engine, *, scan_chunk: int = 10_000) -> None:
+        self.engine = engine
+        self._scan_chunk = scan_chunk
+        self._cache: dict[Coordinate, bytes] = {}
+
+    def head(self) -> Head:
+        with self.engine.connect() as connection:
+            return self._read_head(connection, lock=False)
+
+    def _read_head(self, connection: Connection, *, lock: bool) -> Head:
+        query = select(_HEAD).where(_HEAD.c.id == HEAD_ROW)
+        row = connection.execute(query.with_for_update() if lock else query).one_or_none()
+        if row is None:
+            raise LogStateError("the log has no head row: run `skillcert init`")
+        return _head_from_row(row)
+
+    def append(self, build: BuildBatch, sign: SignCheckpoint) -> Appended:
+        """Build a batch on the locked head and commit it with its checkpoint (see the module's
+        contract). ``build`` and ``sign`` run inside the transaction, holding the lock; the
+        checkpoint is stamped with the batch's ``last_ts``."""
+        with (
+            self.engine.connect().execution_options(**{WRITE_LOCK: True}) as connection,
+            connection.begin(),
+        ):
+            head = self._read_head(connection, lock=True)
+            batch = build(head)
+            if not batch.entries:
+                raise LogStateError("an append needs at least one entry")
+            leaves = [leaf_hash(entry) for entry in batch.entries]
+            made, new_head = _extend(head, leaves, batch.last_ts)
+            checkpoint = StoredCheckpoint(
+                new_head.size,
+                new_head.root_hash,
+                sign(new_head.size, new_head.root_hash),
+                batch.last_ts,
+            )
+            self._write(connection, head, batch, leaves, made, new_head, checkpoint)
+        return Appended(head.size, tuple(leaves), checkpoint)
+
+    def _write(
+        self,
+        connection: Connection,
+        head: Head,
+        batch: Batch,
+        leaves: list[bytes],
+        made: list[tuple[int, int, bytes]],
+        new_head: Head,
+        checkpoint: StoredCheckpoint,
+    ) -> None:
+        connection.execute(
+            insert(_ENTRIES),
+            [
+                {"idx": head.size + offset, "leaf_hash": leaf, "data": entry}
+                for offset, (leaf, entry) in enumerate(zip(leaves, batch.entries, strict=True))
+            ],
+        )
+        interior = [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in made if lv]
+        if interior:
+            connection.execute(insert(_NODES), interior)
+        if batch.credentials:
+            connection.execute(
+                insert(_CREDENTIALS),
+                [
+                    {"id": c.id, "log_index": c.log_index, "issuer_id": c.issuer_id, "jws": c.jws}
+                    for c in batch.credentials
+                ],
+            )
+        connection.execute(
+            insert(_CHECKPOINTS).values(
+                size=checkpoint.size,
+                root_hash=checkpoint.root_hash,
+                note=checkpoint.note,
+                signed_at=checkpoint.signed_at,
+            )
+        )
+        connection.execute(
+            update(_HEAD)
+            .where(_HEAD.c.id == HEAD_ROW)
+            .values(
+                size=new_head.size,
+                root_hash=new_head.root_hash,
+                frontier=b"".join(new_head.frontier),
+                last_leaf_hash=new_head.last_leaf_hash,
+                last_ts=new_head.last_ts,
+            )
+        )
+
+    def nodes(self, coordinates: Iterable[Coordinate]) -> dict[Coordinate, bytes]:
+        """The stored complete nodes at ``coordinates`` (level 0 = leaf hashes); a coordinate
+        that is not (yet) a complete node is absent from the result. Complete nodes never
+        change, so they are cached."""
+        found: dict[Coordinate, bytes] = {}
+        wanted: list[Coordinate] = []
+        for coordinate in coordinates:
+            cached = self._cache.get(coordinate)
+            if cached is None:
+                wanted.append(coordinate)
+            else:
+                found[coordinate] = cached
+        if not wanted:
+            return found
+        leaves = [index for level, index in wanted if level == 0]
+        interior = [c for c in wanted if c[0]]
+        with self.engine.connect() as connection:
+            for start in range(0, len(leaves), _IN_LIST):
+                query = select(_ENTRIES.c.idx, _ENTRIES.c.leaf_hash).where(
+                    _ENTRIES.c.idx.in_(leaves[start : start + _IN_LIST])
+                )
+                for index, value in connection.execute(query):
+                    found[(0, index)] = bytes(value)
+            for start in range(0, len(interior), _IN_LIST):
+                query = select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(
+                    tuple_(_NODES.c.level, _NODES.c.idx).in_(interior[start : start + _IN_LIST])
+                )
+                for level, index, value in connection.execute(query):
+                    found[(level, index)] = bytes(value)
+        if len(self._cache) > _NODE_CACHE:
+            self._cache.clear()
+        self._cache.update(found)
+        return found
+
+    def entries(self, start: int, stop: int) -> list[bytes]:
+        """Entry bytes of indexes ``[start, stop)``, in order."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(_ENTRIES.c.data)
+                .where(and_(_ENTRIES.c.idx >= start, _ENTRIES.c.idx < stop))
+                .order_by(_ENTRIES.c.idx)
+            )
+            return [bytes(data) for (data,) in rows]
+
+    def _scan(self, columns: list[Any], keys: list[Any], after: tuple[int, ...]) -> Iterator[Any]:
+        """Rows of ``columns`` with ``keys`` above ``after``, in key order, a chunk per query,
+        so a scan of millions of rows holds one chunk in memory."""
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(*columns)
+                    .where(tuple_(*keys) > tuple_(*after))
+                    .order_by(*keys)
+                    .limit(self._scan_chunk)
+                ).all()
+            yield from rows
+            if len(rows) < self._scan_chunk:
+                return
+            after = tuple(rows[-1][: len(keys)])
+
+    def scan_entries(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+        """Every stored ``(index, leaf_hash, data)`` from ``start`` in index order, as stored
+        (the auditor's view: gaps and damage included)."""
+        columns = [_ENTRIES.c.idx, _ENTRIES.c.leaf_hash, _ENTRIES.c.data]
+        for index, leaf, data in self._scan(columns, [_ENTRIES.c.idx], (start - 1,)):
+            yield index, bytes(leaf), bytes(data)
+
+    def scan_nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every stored interior ``(level, index, hash)`` in (level, index) order."""
+        columns = [_NODES.c.level, _NODES.c.idx, _NODES.c.hash]
+        for level, index, value in self._scan(columns, columns[:2], (0, -1)):
+            yield level, index, bytes(value)
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
+        """The checkpoint of tree size ``size``, or the latest."""
+        query = select(_CHECKPOINTS)
+        query = (
+            query.order_by(_CHECKPOINTS.c.size.desc()).limit(1)
+            if size is None
+            else query.where(_CHECKPOINTS.c.size == size)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
+        return None if row is None else _checkpoint_from_row(row)
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]:
+        """Every stored checkpoint, by tree size."""
+        columns = [_CHECKPOINTS.c[name] for name in ("size", "root_hash", "note", "signed_at")]
+        for row in self._scan(columns, columns[:1], (-1,)):
+            yield _checkpoint_from_row(row)
+
+    def credential(self, credential_id: str) -> StoredCredentialView | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(_CREDENTIALS).where(_CREDENTIALS.c.id == credential_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        return StoredCredentialView(row.id, row.log_index, row.issuer_id, row.jws, row.erased_at)
+
+    def erase_credential(self, credential_id: str, now_ms: int) -> bool:
+        """Forget a credential's JWS (the holder's data); its log entry, which commits to the
+        JWS only by hash, stays. Returns whether there was a JWS to erase."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(_CREDENTIALS)
+                .where(_CREDENTIALS.c.id == credential_id, _CREDENTIALS.c.jws.is_not(None))
+                .values(jws=None, erased_at=now_ms)
+            )
+        return bool(result.rowcount)
+
+
+def _checkpoint_from_row(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(row.size, bytes(row.root_hash), row.note, row.signed_at)

@@ -1,0 +1,201 @@
+"""The ``LogStore`` contract (registry/store.py), held on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+from registry.errors import LogStateError
+from registry.log import Draft, TransparencyLog
+from registry.store import Batch, Head, SqlLogStore
+from schemas.merkle import (
+    EMPTY_ROOT,
+    MemoryTree,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from schemas.note import parse_checkpoint, verify_checkpoint
+from tests.registry.conftest import ORIGIN
+
+BATCH_SIZES = (1, 2, 5, 1, 8, 13, 3)
+
+
+def _drafts(count: int, start: int = 0) -> list[Draft]:
+    return [Draft("test", {"n": start + i}) for i in range(count)]
+
+
+def _fill(log: TransparencyLog) -> list[int]:
+    """Append batches of BATCH_SIZES; returns the tree size after each."""
+    sizes, total = [], 0
+    for count in BATCH_SIZES:
+        log.append(_drafts(count, total))
+        total += count
+        sizes.append(total)
+    return sizes
+
+
+def test_migrations_create_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_a_new_log_is_the_empty_tree(store: SqlLogStore, log: TransparencyLog) -> None:
+    head = store.head()
+    assert (head.size, head.root_hash, head.frontier) == (0, EMPTY_ROOT, ())
+    assert head.last_leaf_hash == bytes(32)
+    with pytest.raises(LogStateError, match="empty"):
+        log.checkpoint()
+
+
+def test_appends_chain_entries_and_match_an_independent_tree(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    sizes = _fill(log)
+    entries = store.entries(0, sizes[-1])
+    tree = MemoryTree(leaf_hash(entry) for entry in entries)
+    assert store.head().size == sizes[-1]
+    assert store.head().root_hash == tree.root()
+    prev = "0" * 64
+    for index, entry in enumerate(entries):
+        document = json.loads(entry)
+        assert document["v"] == 1
+        assert document["prev"] == prev
+        assert document["body"] == {"n": index}
+        prev = leaf_hash(entry).hex()
+
+
+def test_every_batch_is_covered_by_a_signed_checkpoint(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    sizes = _fill(log)
+    checkpoints = list(store.checkpoints())
+    assert [c.size for c in checkpoints] == sizes
+    tree = MemoryTree(leaf_hash(entry) for entry in store.entries(0, sizes[-1]))
+    for stored in checkpoints:
+        verified = verify_checkpoint(stored.note, [log.verifier_key], origin=ORIGIN)
+        assert verified.checkpoint.size == stored.size
+        assert verified.checkpoint.root_hash == stored.root_hash == tree.root(stored.size)
+
+
+def test_receipts_name_their_index_and_a_checkpoint_that_covers_them(
+    log: TransparencyLog,
+) -> None:
+    log.append(_drafts(3))
+    receipts = log.append(_drafts(4, 3))
+    assert [r.index for r in receipts] == [3, 4, 5, 6]
+    for receipt in receipts:
+        assert receipt.leaf_hash == leaf_hash(receipt.entry)
+        checkpoint = parse_checkpoint(receipt.checkpoint.note.split("\n\n")[0] + "\n")
+        assert checkpoint.size == 7
+        proof = log.inclusion_proof(receipt.index, checkpoint.size)
+        verify_inclusion(receipt.leaf_hash, receipt.index, 7, proof.proof, checkpoint.root_hash)
+
+
+def test_inclusion_proofs_verify_at_every_size(log: TransparencyLog) -> None:
+    sizes = _fill(log)
+    for size in range(1, sizes[-1] + 1):
+        for index in range(size):
+            proof = log.inclusion_proof(index, size)
+            verify_inclusion(proof.leaf_hash, index, size, proof.proof, proof.root)
+
+
+def test_consistency_proofs_verify_between_every_pair_of_sizes(log: TransparencyLog) -> None:
+    sizes = _fill(log)
+    for new in range(1, sizes[-1] + 1):
+        for old in range(1, new + 1):
+            proof = log.consistency_proof(old, new)
+            verify_consistency(old, new, proof.old_root, proof.new_root, proof.proof)
+
+
+def test_proofs_beyond_the_tree_are_refused(log: TransparencyLog) -> None:
+    log.append(_drafts(4))
+    with pytest.raises(LogStateError, match="outside"):
+        log.inclusion_proof(4)
+    with pytest.raises(LogStateError, match="outside"):
+        log.inclusion_proof(0, 5)
+    with pytest.raises(LogStateError, match="old <= new"):
+        log.consistency_proof(3, 2)
+
+
+def test_scans_return_every_row_in_order_across_chunks(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    sizes = _fill(log)
+    scanned = list(store.scan_entries())
+    assert [index for index, _, _ in scanned] == list(range(sizes[-1]))
+    assert [data for _, _, data in scanned] == store.entries(0, sizes[-1])
+    assert all(leaf == leaf_hash(data) for _, leaf, data in scanned)
+    tree = MemoryTree(leaf for _, leaf, _ in scanned)
+    nodes = list(store.scan_nodes())
+    expected = [
+        (level, index, tree.node_at(level, index))
+        for level in range(1, sizes[-1].bit_length())
+        for index in range(sizes[-1] >> level)
+    ]
+    assert nodes == expected
+    assert [index for index, _, _ in store.scan_entries(start=20)] == list(range(20, sizes[-1]))
+
+
+def test_the_clock_never_goes_back(
+    make_log: Callable[..., TransparencyLog], store: SqlLogStore
+) -> None:
+    times = iter([5_000, 4_000, 6_000])
+    log = make_log(clock=lambda: next(times))
+    for _ in range(3):
+        log.append(_drafts(2))
+    stamps = [json.loads(entry)["ts"] for entry in store.entries(0, 6)]
+    assert stamps == [5_000, 5_000, 5_000, 5_000, 6_000, 6_000]
+
+
+def test_batches_are_split_into_transactions_of_max_batch(
+    make_log: Callable[..., TransparencyLog], store: SqlLogStore
+) -> None:
+    receipts = make_log(max_batch=2).append(_drafts(5))
+    assert [r.checkpoint.size for r in receipts] == [2, 2, 4, 4, 5]
+    assert [c.size for c in store.checkpoints()] == [2, 4, 5]
+
+
+def test_a_failed_append_writes_nothing(store: SqlLogStore, log: TransparencyLog) -> None:
+    log.append(_drafts(3))
+    before = store.head()
+
+    def build(head: Head) -> Batch:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.append(build, log.sign_checkpoint)
+    with pytest.raises(LogStateError, match="at least one entry"):
+        store.append(lambda head: Batch([], head.last_ts), log.sign_checkpoint)
+    assert store.head() == before
+    assert len(list(store.scan_entries())) == 3
+    assert [c.size for c in store.checkpoints()] == [3]
+
+
+def test_a_credential_can_be_erased_without_touching_the_log(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    drafts = [
+        Draft("issuance", {"credential_id": f"urn:uuid:{i}"}, (f"urn:uuid:{i}", "urn:x", f"jws{i}"))
+        for i in range(3)
+    ]
+    receipts = log.append(drafts)
+    head = store.head()
+    stored = store.credential("urn:uuid:1")
+    assert stored is not None
+    assert (stored.log_index, stored.jws) == (receipts[1].index, "jws1")
+    assert store.erase_credential("urn:uuid:1", 1234)
+    assert not store.erase_credential("urn:uuid:1", 1235)
+    erased = store.credential("urn:uuid:1")
+    assert erased is not None
+    assert (erased.jws, erased.erased_at) == (None, 1234)
+    assert store.head() == head
+    assert store.entries(1, 2) == [receipts[1].entry]
+    assert store.credential("urn:uuid:9") is None

@@ -1,26 +1,65 @@
-"""``skillcert init``: the registry home and the authority's signing key, created once."""
+"""``skillcert init``: the registry home, its database and the authority and log keys.
+
+Idempotent: keys are created once and never replaced, and migrations already applied are skipped.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from issuer.keys import generate_signing_key, write_private_key
+from sqlalchemy import make_url
+
+from issuer.keys import generate_signing_key, read_private_key, write_private_key
+from registry.database import make_engine
+from registry.errors import LogStateError
+from registry.log import TransparencyLog
+from registry.schema import is_current, migrate
 from registry.settings import Settings
+from registry.store import SqlLogStore
 
-__all__ = ["InitResult", "initialise_home"]
+__all__ = ["InitResult", "initialise_home", "open_log"]
 
 
 @dataclass(frozen=True, slots=True)
 class InitResult:
     created_home: bool
     created_authority_key: bool
+    created_log_key: bool
+
+
+def _ensure_key(path: Path) -> bool:
+    if path.exists():
+        return False
+    write_private_key(path, generate_signing_key())
+    return True
 
 
 def initialise_home(settings: Settings) -> InitResult:
-    """Create ``SKILLCERT_HOME`` and the authority key if missing; never replace a key."""
+    """Create ``SKILLCERT_HOME``, the keys that are missing, and the current database schema."""
     created_home = not settings.home.exists()
     settings.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    created_key = not settings.authority_key_path.exists()
-    if created_key:
-        write_private_key(settings.authority_key_path, generate_signing_key())
-    return InitResult(created_home, created_key)
+    created_authority = _ensure_key(settings.authority_key_path)
+    created_log = _ensure_key(settings.log_key_path)
+    engine = make_engine(settings.database)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return InitResult(created_home, created_authority, created_log)
+
+
+def open_log(settings: Settings) -> TransparencyLog:
+    """The registry's log, on its database, signing with its log key."""
+    if not settings.log_key_path.exists():
+        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
+    engine = make_engine(settings.database)
+    if not is_current(engine):
+        engine.dispose()
+        shown = make_url(settings.database).render_as_string(hide_password=True)
+        raise LogStateError(f"the database at {shown} is not set up: run `skillcert init`")
+    return TransparencyLog(
+        SqlLogStore(engine),
+        origin=settings.log_origin,
+        key=read_private_key(settings.log_key_path),
+    )

@@ -9,30 +9,33 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from issuer.batch import issue_batch
-from issuer.errors import IssuerError, RowError
+from issuer.errors import RowError
 from issuer.output import open_sink
 from registry.authority import initialise_home
+from registry.cli_log import log_app
+from registry.cli_support import (
+    EXIT_INVALID,
+    bad_input_exits,
+    err,
+    fail,
+    print_json,
+    say,
+)
 from registry.demo import load_demo
 from registry.directory import LocalDirectory, utc_now
-from registry.errors import RegistryError
 from registry.settings import Settings, load_settings
 from schemas.credential import BEIJING, parse_calendar_date
-from schemas.errors import SchemaError
 from schemas.frameworks import DEFAULT_FRAMEWORK, builtin_framework
 from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table, load_occupation_table
-from verifier import Result, TrustedKeys, TrustMaterialError, parse_jwks, verify_credential
+from verifier import Result, TrustedKeys, parse_jwks, verify_credential
 
 __all__ = ["app", "main"]
 
@@ -44,35 +47,7 @@ app = typer.Typer(
 )
 issuer_app = typer.Typer(no_args_is_help=True, help="Issuing bodies and their keys.")
 app.add_typer(issuer_app, name="issuer")
-
-EXIT_INVALID = 1
-EXIT_BAD_INPUT = 2
-_err = Console(stderr=True, highlight=False)
-
-
-def _say(message: str) -> None:
-    """One line to stderr, unwrapped: other programs parse ``file:row:field: reason``."""
-    sys.stderr.write(message + "\n")
-
-
-def _fail(message: str) -> NoReturn:
-    _say(f"skillcert: error: {message}")
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    """Every domain error from bad input becomes one stderr line and exit code 2."""
-    try:
-        yield
-    except (IssuerError, RegistryError, SchemaError, TrustMaterialError) as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"{exc.filename or ''}: {exc.strerror}")
-
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+app.add_typer(log_app, name="log")
 
 
 def _settings() -> Settings:
@@ -83,17 +58,28 @@ def _settings() -> Settings:
 def init() -> None:
     """Create the registry home and the authority key (idempotent)."""
     settings = _settings()
-    with _bad_input_exits():
+    with bad_input_exits():
         result = initialise_home(settings)
-    state = "created" if result.created_authority_key else "already present"
-    typer.echo(f"registry home {settings.home}: authority key {state}")
+    created = [
+        name
+        for name, made in (
+            ("authority key", result.created_authority_key),
+            ("log key", result.created_log_key),
+        )
+        if made
+    ]
+    typer.echo(
+        f"registry home {settings.home}: "
+        + (f"created {' and '.join(created)}; " if created else "keys already present; ")
+        + "database schema current"
+    )
 
 
 @app.command()
 def demo() -> None:
     """Load demo issuers and signed demo certificates (idempotent)."""
     settings = _settings()
-    with _bad_input_exits():
+    with bad_input_exits():
         initialise_home(settings)
         result = load_demo(settings, utc_now())
     files = sorted(result.credentials.glob("credentials-*.jsonl"))
@@ -112,7 +98,7 @@ def issuer_add(
 ) -> None:
     """Register an issuing body and create its first signing key."""
     settings = _settings()
-    with _bad_input_exits():
+    with bad_input_exits():
         initialise_home(settings)
         entry = LocalDirectory(settings.home).add(issuer_id, name, utc_now())
     typer.echo(f"issuer {entry.id} added with key {entry.keys[0].kid}")
@@ -121,10 +107,10 @@ def issuer_add(
 @issuer_app.command("list")
 def issuer_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List issuing bodies."""
-    with _bad_input_exits():
+    with bad_input_exits():
         entries = LocalDirectory(_settings().home).load()
     if as_json:
-        _print_json([entry.to_json() for entry in entries.values()])
+        print_json([entry.to_json() for entry in entries.values()])
         return
     for entry in entries.values():
         typer.echo(f"{entry.id}\t{entry.status}\t{entry.name}\t{len(entry.keys)} key(s)")
@@ -133,8 +119,8 @@ def issuer_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @issuer_app.command("jwks")
 def issuer_jwks() -> None:
     """Print every active issuer key as a JWK Set (for offline verification)."""
-    with _bad_input_exits():
-        _print_json(LocalDirectory(_settings().home).jwks())
+    with bad_input_exits():
+        print_json(LocalDirectory(_settings().home).jwks())
 
 
 class _ProgressBar:
@@ -145,7 +131,7 @@ class _ProgressBar:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=_err,
+                console=err,
                 transient=True,
             )
             if enabled
@@ -194,12 +180,12 @@ def issue(
     def on_error(error: RowError) -> None:
         nonlocal bad_rows
         bad_rows += 1
-        _say(str(error))
+        say(str(error))
 
     def on_extra(columns: list[str]) -> None:
-        _say(f"{csv_path}:1: warning: ignoring column(s) {', '.join(columns)}")
+        say(f"{csv_path}:1: warning: ignoring column(s) {', '.join(columns)}")
 
-    with _bad_input_exits():
+    with bad_input_exits():
         table = (
             load_occupation_table(occupations, edition)
             if occupations
@@ -207,7 +193,7 @@ def issue(
         )
         signer = LocalDirectory(settings.home).signer(issuer_id)
         sink = open_sink(out)
-        with _ProgressBar(_err.is_terminal) as bar:
+        with _ProgressBar(err.is_terminal) as bar:
             summary = issue_batch(
                 csv_path,
                 signer,
@@ -221,7 +207,7 @@ def issue(
                 on_progress=bar.update,
             )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
-    _say(f"signed {summary.signed} credential(s) into {out}{skipped}")
+    say(f"signed {summary.signed} credential(s) into {out}{skipped}")
 
 
 def _parse_at(text: str | None) -> datetime:
@@ -232,9 +218,9 @@ def _parse_at(text: str | None) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        _fail(f"--at {text!r} is neither YYYY-MM-DD nor an RFC 3339 date-time")
+        fail(f"--at {text!r} is neither YYYY-MM-DD nor an RFC 3339 date-time")
     if at.tzinfo is None:
-        _fail(f"--at {text!r} needs a time zone (e.g. Z or +08:00)")
+        fail(f"--at {text!r} needs a time zone (e.g. Z or +08:00)")
     return at
 
 
@@ -246,17 +232,17 @@ def _read_token(source: str, line: int | None) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        _fail(f"{source}: {exc.strerror}")
+        fail(f"{source}: {exc.strerror}")
     if line is None:
         return data
     lines = data.splitlines()
     if not 1 <= line <= len(lines):
-        _fail(f"{source}: has {len(lines)} line(s), no line {line}")
+        fail(f"{source}: has {len(lines)} line(s), no line {line}")
     try:
         record = json.loads(lines[line - 1])
         return str(record["jws"]).encode("ascii")
     except (ValueError, KeyError, TypeError):
-        _fail(f"{source}:{line}:jws: not a JSON object with a jws member")
+        fail(f"{source}:{line}:jws: not a JSON object with a jws member")
 
 
 def _trusted_keys(keys_file: Path | None, settings: Settings) -> TrustedKeys:
@@ -285,12 +271,12 @@ def verify(
     settings = _settings()
     token = _read_token(source, line)
     now = _parse_at(at)
-    with _bad_input_exits():
+    with bad_input_exits():
         trusted = _trusted_keys(keys, settings)
     report = verify_credential(token, trusted, now)
     document = report.to_json()
     if as_json:
-        _print_json(document)
+        print_json(document)
     else:
         typer.echo(f"result: {document['result']}")
         if document["credential_id"]:

@@ -20,6 +20,7 @@ from registry.errors import LogStateError
 from registry.store import Batch, CredentialRow, Head, LogStore, StoredCheckpoint
 from schemas.canonical import canonical_json
 from schemas.merkle import (
+    EMPTY_ROOT,
     HASH_SIZE,
     NodeReader,
     consistency_proof,
@@ -174,9 +175,11 @@ class TransparencyLog:
         ]
 
     def checkpoint(self) -> StoredCheckpoint:
+        """The latest checkpoint. An empty log's is signed on demand: Ed25519 is deterministic,
+        so it is the same note every time."""
         latest = self.store.checkpoint()
         if latest is None:
-            raise LogStateError("the log is empty: no checkpoint has been signed yet")
+            return StoredCheckpoint(0, EMPTY_ROOT, self.sign_checkpoint(0, EMPTY_ROOT), 0)
         return latest
 
     def _size_and_root(self, size: int | None) -> tuple[int, bytes]:
@@ -187,7 +190,7 @@ class TransparencyLog:
         if size is None or size == latest.size:
             return latest.size, latest.root_hash
         if not 0 < size <= latest.size:
-            raise LogStateError(f"tree size {size} is outside 1..{latest.size}")
+            raise LogStateError(f"tree size {size} is outside the log's 1..{latest.size}")
         stored = self.store.checkpoint(size)
         if stored is not None:
             return size, stored.root_hash

@@ -142,6 +142,8 @@ class LogStore(Protocol):
 
     def erase_credential(self, credential_id: str, now_ms: int) -> bool: ...
 
+    def close(self) -> None: ...
+
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:
     """The root of a tree from its right-edge subtree roots (largest first)."""
@@ -389,6 +391,9 @@ class SqlLogStore:
                 .values(jws=None, erased_at=now_ms)
             )
         return bool(result.rowcount)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 def _checkpoint_from_row(row: Any) -> StoredCheckpoint:

@@ -51,8 +51,12 @@ def test_a_new_log_is_the_empty_tree(store: SqlLogStore, log: TransparencyLog) -
     head = store.head()
     assert (head.size, head.root_hash, head.frontier) == (0, EMPTY_ROOT, ())
     assert head.last_leaf_hash == bytes(32)
-    with pytest.raises(LogStateError, match="empty"):
-        log.checkpoint()
+    empty = log.checkpoint()
+    assert empty == log.checkpoint()
+    verified = verify_checkpoint(empty.note, [log.verifier_key], origin=ORIGIN)
+    assert (verified.checkpoint.size, verified.checkpoint.root_hash) == (0, EMPTY_ROOT)
+    with pytest.raises(LogStateError, match="outside"):
+        log.inclusion_proof(0)
 
 
 def test_appends_chain_entries_and_match_an_independent_tree(

@@ -20,6 +20,7 @@ from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
 from issuer.randomness import BlockRandom
 from issuer.signing import IssuedCredential, Signer
+from schemas.credential import CredentialClaims
 from schemas.frameworks import Framework
 from schemas.occupations import OccupationTable
 
@@ -104,9 +105,9 @@ def issue_batch(
         signed = 0
         on_progress("sign", 0, total)
 
-        def deliver(issued: IssuedCredential, source: tuple[int, str]) -> None:
+        def deliver(issued: IssuedCredential, source: tuple[int, CredentialClaims]) -> None:
             nonlocal signed
-            sink.write(issued, row=source[0], certificate_number=source[1])
+            sink.write(issued, row=source[0], claims=source[1])
             signed += 1
             if signed % progress_every == 0:
                 on_progress("sign", signed, total)
@@ -119,7 +120,7 @@ def issue_batch(
                     if skip_invalid:
                         continue
                     raise _changed(path, record.row)
-                source = (record.row, record.claims.certificate_number)
+                source = (record.row, record.claims)
                 pipeline.add(signer.prepare(record.claims, random.credential_id()), source)
             pipeline.flush()
         if signing.digest() != checked.digest():

@@ -6,20 +6,33 @@ moved into place only by ``commit``; ``abort`` (or a crash) leaves the destinati
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from issuer.errors import OutputError
 from issuer.signing import IssuedCredential
+from schemas.credential import CredentialClaims
 
-__all__ = ["CredentialSink", "DirectorySink", "JsonlSink", "open_sink"]
+__all__ = ["PROOF_SUFFIX", "CredentialSink", "DirectorySink", "JsonlSink", "open_sink"]
+
+PROOF_SUFFIX = ".proof.json"
 
 
 class CredentialSink(Protocol):
-    def write(self, credential: IssuedCredential, *, row: int, certificate_number: str) -> None: ...
+    def write(
+        self,
+        credential: IssuedCredential,
+        *,
+        row: int,
+        claims: CredentialClaims,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Stage one credential; ``evidence``, if given, is its log evidence document."""
 
     def commit(self) -> None:
         """Make every written credential visible at the destination, durably."""
@@ -29,7 +42,8 @@ class CredentialSink(Protocol):
 
 
 class JsonlSink:
-    """One JSON object per line: ``{"id", "jws", "row", "certificate_number"}``."""
+    """One JSON object per line: ``{"id", "jws", "row", "certificate_number"}``, plus ``"log"``
+    (the log evidence) when the credential has been logged."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -39,12 +53,20 @@ class JsonlSink:
         # A large buffer: every flush is a write that releases the GIL to the signing threads.
         self._file: IO[str] = os.fdopen(handle, "w", encoding="utf-8", buffering=1 << 20)
 
-    def write(self, credential: IssuedCredential, *, row: int, certificate_number: str) -> None:
+    def write(
+        self,
+        credential: IssuedCredential,
+        *,
+        row: int,
+        claims: CredentialClaims,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
         # Every value is from a JSON-safe alphabet (urn:uuid, base64url, digits), so the line is
         # assembled directly; json.dumps here cost as much as the signature's base64.
+        log = f',"log":{json.dumps(evidence, ensure_ascii=False)}' if evidence is not None else ""
         self._file.write(
             f'{{"id":"{credential.id}","jws":"{credential.jws}","row":{row},'
-            f'"certificate_number":"{certificate_number}"}}\n'
+            f'"certificate_number":"{claims.certificate_number}"{log}}}\n'
         )
 
     def commit(self) -> None:
@@ -59,16 +81,27 @@ class JsonlSink:
 
 
 class DirectorySink:
-    """``<uuid>.jwt`` per credential, each file holding the compact JWS and nothing else."""
+    """``<uuid>.jwt`` per credential, each file holding the compact JWS and nothing else, and
+    ``<uuid>.proof.json`` beside it holding its log evidence once it has been logged."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         self._staging = Path(tempfile.mkdtemp(dir=path, prefix=".staging-"))
 
-    def write(self, credential: IssuedCredential, *, row: int, certificate_number: str) -> None:
-        name = credential.id.removeprefix("urn:uuid:") + ".jwt"
-        (self._staging / name).write_text(credential.jws, encoding="ascii")
+    def write(
+        self,
+        credential: IssuedCredential,
+        *,
+        row: int,
+        claims: CredentialClaims,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
+        stem = credential.id.removeprefix("urn:uuid:")
+        (self._staging / f"{stem}.jwt").write_text(credential.jws, encoding="ascii")
+        if evidence is not None:
+            text = json.dumps(evidence, ensure_ascii=False, indent=2) + "\n"
+            (self._staging / f"{stem}{PROOF_SUFFIX}").write_text(text, encoding="utf-8")
 
     def commit(self) -> None:
         os.sync()

@@ -18,8 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from issuer.batch import issue_batch
 from issuer.errors import RowError
-from issuer.output import open_sink
-from registry.authority import initialise_home
+from issuer.keys import read_private_key
+from issuer.output import PROOF_SUFFIX, open_sink
+from registry.authority import initialise_home, open_log
 from registry.cli_log import log_app
 from registry.cli_support import (
     EXIT_INVALID,
@@ -31,9 +32,13 @@ from registry.cli_support import (
 )
 from registry.demo import load_demo
 from registry.directory import LocalDirectory, utc_now
+from registry.issuance import LoggedSink
 from registry.settings import Settings, load_settings
 from schemas.credential import BEIJING, parse_calendar_date
+from schemas.errors import SchemaError
 from schemas.frameworks import DEFAULT_FRAMEWORK, builtin_framework
+from schemas.log_entry import LogEvidence, parse_log_evidence
+from schemas.note import VerifierKey, parse_vkey
 from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table, load_occupation_table
 from verifier import Result, TrustedKeys, parse_jwks, verify_credential
 
@@ -152,7 +157,7 @@ class _ProgressBar:
         if self._progress is None:
             return
         if phase not in self._tasks:
-            label = "checking rows" if phase == "check" else "signing"
+            label = {"check": "checking rows", "sign": "signing", "log": "logging"}[phase]
             self._tasks[phase] = self._progress.add_task(label, total=total)
         self._progress.update(self._tasks[phase], completed=done, total=total)
 
@@ -192,8 +197,16 @@ def issue(
             else builtin_occupation_table(edition)
         )
         signer = LocalDirectory(settings.home).signer(issuer_id)
-        sink = open_sink(out)
+        log = open_log(settings)
         with _ProgressBar(err.is_terminal) as bar:
+            sink = LoggedSink(
+                open_sink(out),
+                log,
+                issuer_id=signer.issuer_id,
+                kid=signer.kid,
+                spool_dir=out if out.suffix != ".jsonl" else out.parent,
+                on_progress=lambda done, total: bar.update("log", done, total),
+            )
             summary = issue_batch(
                 csv_path,
                 signer,
@@ -224,31 +237,61 @@ def _parse_at(text: str | None) -> datetime:
     return at
 
 
-def _read_token(source: str, line: int | None) -> bytes:
-    """``source`` is a compact JWS itself unless a file of that name exists."""
+def _read_token(source: str, line: int | None) -> tuple[bytes, Any]:
+    """The token and its log evidence document (or ``None``). ``source`` is a compact JWS
+    itself unless a file of that name exists; a ``.jwt`` file's evidence is the
+    ``.proof.json`` beside it, a ``.jsonl`` line's is its ``log`` member."""
     path = Path(source)
     if _COMPACT_JWS.fullmatch(source) and not (len(source) < 256 and path.is_file()):
-        return source.encode("ascii")
+        return source.encode("ascii"), None
     try:
         data = path.read_bytes()
     except OSError as exc:
         fail(f"{source}: {exc.strerror}")
     if line is None:
-        return data
+        beside = path.with_name(path.name.removesuffix(".jwt") + PROOF_SUFFIX)
+        return data, _read_json(beside) if beside.is_file() else None
     lines = data.splitlines()
     if not 1 <= line <= len(lines):
         fail(f"{source}: has {len(lines)} line(s), no line {line}")
     try:
         record = json.loads(lines[line - 1])
-        return str(record["jws"]).encode("ascii")
-    except (ValueError, KeyError, TypeError):
+        return str(record["jws"]).encode("ascii"), record.get("log")
+    except (ValueError, KeyError, TypeError, AttributeError):
         fail(f"{source}:{line}:jws: not a JSON object with a jws member")
 
 
-def _trusted_keys(keys_file: Path | None, settings: Settings) -> TrustedKeys:
-    if keys_file is None:
-        return LocalDirectory(settings.home).trusted_keys()
-    return parse_jwks(keys_file.read_bytes())
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror}")
+    except ValueError as exc:
+        fail(f"{path}: not JSON: {exc}")
+
+
+def _evidence(document: Any, where: str) -> LogEvidence | None:
+    if document is None:
+        return None
+    try:
+        return parse_log_evidence(document)
+    except SchemaError as exc:
+        fail(f"{where}: log evidence: {exc}")
+
+
+def _trusted_keys(keys_file: Path | None, log_keys: list[str], settings: Settings) -> TrustedKeys:
+    """``--keys`` or the local directory's issuer keys; ``--log-key`` or the local log's key."""
+    keys = (
+        parse_jwks(keys_file.read_bytes())
+        if keys_file is not None
+        else LocalDirectory(settings.home).trusted_keys()
+    )
+    if log_keys:
+        return keys.with_log_keys(parse_vkey(text) for text in log_keys)
+    if settings.log_key_path.exists():
+        public = read_private_key(settings.log_key_path).public_key()
+        return keys.with_log_keys([VerifierKey.from_public_key(settings.log_origin, public)])
+    return keys
 
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -259,6 +302,12 @@ _MARK = {True: "ok  ", False: "FAIL", None: "?   "}
 def verify(
     source: Annotated[str, typer.Argument(metavar="PATH-or-JWS")],
     keys: Annotated[Path | None, typer.Option(help="JWK Set of trusted issuer keys")] = None,
+    log_key: Annotated[
+        list[str] | None, typer.Option(help="Trusted log key, signed-note vkey form")
+    ] = None,
+    proof: Annotated[
+        Path | None, typer.Option(help="Log evidence file (default: the .proof.json beside)")
+    ] = None,
     at: Annotated[
         str | None, typer.Option(help="Verify as of this time (RFC 3339 or date)")
     ] = None,
@@ -269,11 +318,14 @@ def verify(
 ) -> None:
     """Verify a credential; exit 0 if valid, 1 if not, 2 on bad input."""
     settings = _settings()
-    token = _read_token(source, line)
+    token, document = _read_token(source, line)
+    if proof is not None:
+        document = _read_json(proof)
+    evidence = _evidence(document, str(proof or source))
     now = _parse_at(at)
     with bad_input_exits():
-        trusted = _trusted_keys(keys, settings)
-    report = verify_credential(token, trusted, now)
+        trusted = _trusted_keys(keys, log_key or [], settings)
+    report = verify_credential(token, trusted, now, evidence)
     document = report.to_json()
     if as_json:
         print_json(document)

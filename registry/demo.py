@@ -15,8 +15,10 @@ from pathlib import Path
 from issuer.batch import issue_batch
 from issuer.batch_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from issuer.output import JsonlSink
+from registry.authority import open_log
 from registry.directory import LocalDirectory
 from registry.errors import UnknownIssuer
+from registry.issuance import LoggedSink
 from registry.settings import Settings
 from schemas.frameworks import builtin_framework
 from schemas.identity import national_id_check_digit, normalise_national_id
@@ -61,13 +63,15 @@ def _write_pass_list(path: Path, issuer_index: int, issuer_letter: str) -> None:
 
 
 def load_demo(settings: Settings, now: datetime) -> DemoResult:
-    """Register the demo issuers and sign their pass lists into ``demo/credentials-*.jsonl``."""
+    """Register the demo issuers, sign their pass lists and log every credential, into
+    ``demo/credentials-*.jsonl`` (each line carrying its log evidence)."""
     demo_dir = settings.home / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     directory = LocalDirectory(settings.home)
     created = False
     occupations = builtin_occupation_table()
     framework = builtin_framework("CN-VQ-5")
+    log = open_log(settings)
     for index, ((issuer_id, name), letter) in enumerate(zip(DEMO_ISSUERS, "YS", strict=True)):
         try:
             directory.get(issuer_id)
@@ -78,13 +82,17 @@ def load_demo(settings: Settings, now: datetime) -> DemoResult:
             continue
         pass_list = demo_dir / f"pass-list-{letter}.csv"
         _write_pass_list(pass_list, index, letter)
+        signer = directory.signer(issuer_id)
         issue_batch(
             pass_list,
-            directory.signer(issuer_id),
-            JsonlSink(out),
+            signer,
+            LoggedSink(
+                JsonlSink(out), log, issuer_id=issuer_id, kid=signer.kid, spool_dir=demo_dir
+            ),
             occupations=occupations,
             framework=framework,
             today=now.date(),
         )
         created = True
+    log.store.close()
     return DemoResult(demo_dir, created)

@@ -13,14 +13,16 @@ class CheckFailed(VerifierError):
     """One named check failed; ``code`` is the stable reason (``format.alg_not_allowed``, ...).
 
     Raised by the individual checks and turned into a failed ``CheckResult`` by
-    ``verify_credential``; callers of the public API see it only inside a report.
+    ``verify_credential``; callers of the public API see it only inside a report. With
+    ``cannot_tell`` the check could not be made at all (``ok: null``), which is not a failure.
     """
 
-    def __init__(self, check: str, code: str, message: str) -> None:
+    def __init__(self, check: str, code: str, message: str, *, cannot_tell: bool = False) -> None:
         super().__init__(f"{check}: {message} [{code}]")
         self.check = check
         self.code = code
         self.message = message
+        self.cannot_tell = cannot_tell
 
 
 class TrustMaterialError(VerifierError):

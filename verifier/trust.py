@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from schemas.errors import MalformedDocument
 from schemas.jwk import jwk_thumbprint, parse_ed25519_public_jwk, split_kid
+from schemas.note import VerifierKey
 from schemas.strict_json import parse_strict_json
 from verifier.errors import TrustMaterialError
 
@@ -30,9 +31,11 @@ class TrustedKey:
 
 
 class TrustedKeys(Mapping[str, TrustedKey]):
-    """kid -> ``TrustedKey``."""
+    """kid -> ``TrustedKey``, and the verifier keys of the logs whose checkpoints are trusted
+    (signed-note keys; a log's key name is its origin)."""
 
-    def __init__(self, keys: Iterable[TrustedKey]) -> None:
+    def __init__(self, keys: Iterable[TrustedKey], log_keys: Iterable[VerifierKey] = ()) -> None:
+        self.log_keys = tuple(log_keys)
         self._by_kid: dict[str, TrustedKey] = {}
         for key in keys:
             if key.kid in self._by_kid:
@@ -47,6 +50,9 @@ class TrustedKeys(Mapping[str, TrustedKey]):
 
     def __len__(self) -> int:
         return len(self._by_kid)
+
+    def with_log_keys(self, log_keys: Iterable[VerifierKey]) -> TrustedKeys:
+        return TrustedKeys(self._by_kid.values(), (*self.log_keys, *log_keys))
 
     @classmethod
     def from_jwks(cls, jwks: object) -> TrustedKeys:

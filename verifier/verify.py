@@ -20,14 +20,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from schemas.credential import SkillCredential, format_instant, read_credential
 from schemas.errors import SchemaError
 from schemas.frameworks import builtin_framework
+from schemas.log_entry import LogEvidence
 from verifier.errors import CheckFailed, VerifierError
 from verifier.jws import ParsedJws, parse_compact_jws
+from verifier.logged import check_logged
 from verifier.report import CheckResult, VerificationReport
 from verifier.trust import TrustedKey, TrustedKeys
 
 __all__ = ["CHECKS", "verify_credential"]
 
-CHECKS = ("format", "signature", "issuer_known", "validity_period")
+CHECKS = ("format", "signature", "issuer_known", "validity_period", "logged")
 _EDDSA = jwt.get_algorithm_by_name("EdDSA")
 
 
@@ -89,11 +91,18 @@ def _report(
     return VerificationReport(checks=checks, credential=credential, kid=kid)
 
 
-def verify_credential(token: bytes | str, keys: TrustedKeys, now: datetime) -> VerificationReport:
-    """Verify a compact-JWS credential against ``keys`` at instant ``now`` (timezone-aware).
+def verify_credential(
+    token: bytes | str,
+    keys: TrustedKeys,
+    now: datetime,
+    evidence: LogEvidence | None = None,
+) -> VerificationReport:
+    """Verify a compact-JWS credential against ``keys`` at instant ``now`` (timezone-aware), and
+    that ``evidence`` proves it is in a log whose key ``keys`` trusts.
 
-    Never raises for anything in ``token``: every defect is a failed check in the report.
-    Raises ``VerifierError`` only when called wrongly (naive ``now``).
+    Never raises for anything in ``token`` or ``evidence``: every defect is a failed check in the
+    report; without evidence the ``logged`` check is not made, so the result cannot be
+    ``valid``. Raises ``VerifierError`` only when called wrongly (naive ``now``).
     """
     if now.tzinfo is None:
         raise VerifierError("now must be timezone-aware")
@@ -111,6 +120,9 @@ def verify_credential(token: bytes | str, keys: TrustedKeys, now: datetime) -> V
         results["signature"] = _passed("signature", "Ed25519 signature verifies")
         _check_validity(credential, now)
         results["validity_period"] = _passed("validity_period", "within its validity period")
+        logged = check_logged(raw, credential, key.kid, evidence, keys.log_keys)
+        results["logged"] = _passed("logged", logged)
     except CheckFailed as failure:
-        results[failure.check] = CheckResult(failure.check, False, failure.code, failure.message)
+        ok = None if failure.cannot_tell else False
+        results[failure.check] = CheckResult(failure.check, ok, failure.code, failure.message)
     return _report(results, credential, parsed.kid if parsed else None)

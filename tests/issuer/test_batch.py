@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from issuer.signing import IssuedCredential, Signer, UnsignedCredential
 from schemas.credential import CredentialClaims
 from schemas.frameworks import builtin_framework
 from schemas.occupations import builtin_occupation_table
-from tests.conftest import NATIONAL_ID, NOW, trusted_keys_for
+from tests.conftest import NATIONAL_ID, NOW, MemoryLog, trusted_keys_for, trusted_with_log
 from verifier import Result, verify_credential
 
 HEADER = "name,national_id,occupation_code,level,certificate_number,issued_on,valid_until\n"
@@ -58,16 +59,17 @@ def _rejected_errors(path: Path, signer: Signer, out: Path) -> list[RowError]:
     return errors
 
 
-def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer) -> None:
+def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer, memory_log: MemoryLog) -> None:
     out = tmp_path / "out.jsonl"
     summary, errors = _run(_csv(tmp_path, *GOOD_ROWS), signer, out)
     assert (summary, errors) == (BatchSummary(rows=3, signed=3, invalid=0), [])
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["row"] for r in records] == [2, 3, 4]
     assert records[0]["certificate_number"] == "Y100044440101244000001"
-    keys = trusted_keys_for(signer)
+    keys = trusted_with_log(memory_log, signer)
     for record in records:
-        report = verify_credential(record["jws"], keys, NOW)
+        evidence = memory_log.record(record["jws"], keys)
+        report = verify_credential(record["jws"], keys, NOW, evidence)
         assert report.result is Result.VALID
         assert report.credential is not None and report.credential.id == record["id"]
     assert not list(tmp_path.glob(".out.jsonl*"))
@@ -265,17 +267,43 @@ def test_progress_reports_both_phases(tmp_path: Path, signer: Signer) -> None:
     ]
 
 
-def test_sinks_are_all_or_nothing(tmp_path: Path) -> None:
+def test_sinks_are_all_or_nothing(
+    tmp_path: Path, make_claims: Callable[..., CredentialClaims]
+) -> None:
     credential = IssuedCredential("urn:uuid:00000000-0000-4000-8000-000000000000", "a.b.c")
     jsonl = JsonlSink(tmp_path / "x.jsonl")
-    jsonl.write(credential, row=2, certificate_number="Y")
+    jsonl.write(credential, row=2, claims=make_claims())
     assert not (tmp_path / "x.jsonl").exists()
     jsonl.commit()
     assert json.loads((tmp_path / "x.jsonl").read_text())["jws"] == "a.b.c"
     directory = DirectorySink(tmp_path / "d")
-    directory.write(credential, row=2, certificate_number="Y")
+    directory.write(credential, row=2, claims=make_claims())
     directory.abort()
     assert list((tmp_path / "d").iterdir()) == []
+
+
+def test_sinks_write_log_evidence_beside_each_credential(
+    tmp_path: Path, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    credential = IssuedCredential("urn:uuid:00000000-0000-4000-8000-000000000000", "a.b.c")
+    evidence = {
+        "entry": {"body": {"n": "值"}},
+        "index": 0,
+        "size": 1,
+        "proof": [],
+        "checkpoint": "x",
+    }
+    jsonl = JsonlSink(tmp_path / "x.jsonl")
+    jsonl.write(credential, row=2, claims=make_claims(), evidence=evidence)
+    jsonl.commit()
+    line = json.loads((tmp_path / "x.jsonl").read_text(encoding="utf-8"))
+    assert (line["log"], line["certificate_number"]) == (evidence, "Y100044440101244000001")
+    directory = DirectorySink(tmp_path / "d")
+    directory.write(credential, row=2, claims=make_claims(), evidence=evidence)
+    directory.commit()
+    stem = tmp_path / "d" / "00000000-0000-4000-8000-000000000000"
+    assert stem.with_suffix(".jwt").read_text() == "a.b.c"
+    assert json.loads(Path(f"{stem}.proof.json").read_text(encoding="utf-8")) == evidence
 
 
 @pytest.mark.parametrize("change", ["append", "edit"])

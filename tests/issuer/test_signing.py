@@ -16,7 +16,7 @@ from issuer.keys import public_jwk
 from issuer.signing import Signer, encode_protected_header, sign_compact
 from schemas.b64 import b64url_decode, b64url_encode
 from schemas.credential import CredentialClaims, read_credential
-from tests.conftest import NOW, VECTORS, trusted_keys_for
+from tests.conftest import NOW, VECTORS, MemoryLog, trusted_keys_for, trusted_with_log
 from verifier import Result, verify_credential
 
 RFC8037 = json.loads((VECTORS / "jose" / "rfc8037_ed25519.json").read_text())
@@ -98,7 +98,9 @@ def test_joserfc_rejects_our_credential_when_tampered(
         joserfc_jws.deserialize_compact(forged, _joserfc_key(key, False), algorithms=["EdDSA"])
 
 
-def test_our_verifier_accepts_joserfc_tokens(make_claims: Callable[..., CredentialClaims]) -> None:
+def test_our_verifier_accepts_joserfc_tokens(
+    make_claims: Callable[..., CredentialClaims], memory_log: MemoryLog
+) -> None:
     key = Ed25519PrivateKey.generate()
     ours = Signer("urn:skillcert:issuer:x", "X", key)
     credential_payload = b64url_decode(ours.issue(make_claims()).jws.split(".")[1])
@@ -108,7 +110,8 @@ def test_our_verifier_accepts_joserfc_tokens(make_claims: Callable[..., Credenti
         _joserfc_key(key, private=True),
         algorithms=["EdDSA"],
     )
-    report = verify_credential(token, trusted_keys_for(ours), NOW)
+    evidence = memory_log.record(token, trusted_keys_for(ours))
+    report = verify_credential(token, trusted_with_log(memory_log, ours), NOW, evidence)
     assert report.result is Result.VALID, report.to_json()
     tampered = token.replace(token.split(".")[1], b64url_encode(credential_payload[:-1] + b" }"))
     assert verify_credential(tampered, trusted_keys_for(ours), NOW).failed[0].code == (

@@ -82,10 +82,16 @@ def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
         ).returncode
         == 0
     )
-    (jwt_file,) = directory.iterdir()
+    (jwt_file,) = directory.glob("*.jwt")
+    proof = jwt_file.with_name(jwt_file.stem + ".proof.json")
+    assert sorted(directory.iterdir()) == sorted([jwt_file, proof])
     assert run("verify", str(jwt_file)).returncode == 0
-    assert run("verify", jwt_file.read_text()).returncode == 0
+    assert run("verify", jwt_file.read_text(), "--proof", str(proof)).returncode == 0
+    unproven = run("verify", jwt_file.read_text(), "--json")
+    assert (unproven.returncode, json.loads(unproven.stdout)["result"]) == (1, "cannot_tell")
     assert run("verify", str(jwt_file), "--at", "2024-06-17").returncode == 1
+    assert json.loads(proof.read_text())["index"] == 1
+    assert run("log", "audit").returncode == 0
 
 
 def test_bad_rows_exit_2_naming_file_row_field(home: Path, tmp_path: Path) -> None:
@@ -102,7 +108,7 @@ def test_bad_rows_exit_2_naming_file_row_field(home: Path, tmp_path: Path) -> No
     assert not out.exists() or not any(out.iterdir())
     skipped = run("issue", str(csv_path), "--issuer", ISSUER, "--out", str(out), "--skip-invalid")
     assert skipped.returncode == 0
-    assert len(list(out.iterdir())) == 1
+    assert sorted(p.name.split(".", 1)[1] for p in out.iterdir()) == ["jwt", "proof.json"]
 
 
 @pytest.mark.parametrize(
@@ -136,7 +142,11 @@ def test_cli_rejects_the_attack_corpus(home: Path, tmp_path: Path, case: dict[st
     result = invoke("verify", str(token), "--keys", str(keys), "--at", CORPUS["now"], "--json")
     report = json.loads(result.stdout)
     if case["code"] is None:
-        assert (result.exit_code, report["result"]) == (0, "valid")
+        # Genuine, but no log evidence comes with it: the CLI cannot say it is valid.
+        assert (result.exit_code, report["result"]) == (1, "cannot_tell")
+        assert [c["code"] for c in report["checks"] if c["ok"] is not True] == [
+            "logged.not_checked"
+        ]
     else:
         assert (result.exit_code, report["result"]) == (1, "invalid")
         assert [c["code"] for c in report["checks"] if c["ok"] is False] == [case["code"]]

@@ -13,7 +13,7 @@ from issuer.keys import generate_signing_key, public_jwk
 from issuer.signing import Signer
 from schemas.credential import CredentialClaims
 from schemas.jwk import ed25519_public_jwk
-from tests.conftest import NOW, trusted_keys_for
+from tests.conftest import NOW, MemoryLog, trusted_keys_for, trusted_with_log
 from verifier import (
     CHECKS,
     Result,
@@ -26,9 +26,12 @@ from verifier import (
 from verifier.report import CheckResult, VerificationReport
 
 
-def test_valid_report(signer: Signer, make_claims: Callable[..., CredentialClaims]) -> None:
+def test_valid_report(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], memory_log: MemoryLog
+) -> None:
     issued = signer.issue(make_claims())
-    report = verify_credential(issued.jws, trusted_keys_for(signer), NOW)
+    keys = trusted_with_log(memory_log, signer)
+    report = verify_credential(issued.jws, keys, NOW, memory_log.record(issued.jws, keys))
     assert report.result is Result.VALID
     document = report.to_json()
     assert document["result"] == "valid"
@@ -52,10 +55,10 @@ def test_validity_boundaries_use_the_given_clock(
     ends = datetime(2025, 6, 17, 15, 59, 59, tzinfo=UTC)
     second = timedelta(seconds=1)
     outcomes = [
-        verify_credential(token, keys, t).failed
+        verify_credential(token, keys, t).checks
         for t in (starts - second, starts, ends, ends + second)
     ]
-    assert [[c.code for c in failed] for failed in outcomes] == [
+    assert [[c.code for c in checks if c.ok is False] for checks in outcomes] == [
         ["validity_period.not_yet_valid"],
         [],
         [],
@@ -73,6 +76,7 @@ def test_later_checks_are_not_checked_after_a_failure(
         ("signature", None, "signature.not_checked"),
         ("issuer_known", False, "issuer_known.unknown_kid"),
         ("validity_period", None, "validity_period.not_checked"),
+        ("logged", None, "logged.not_checked"),
     ]
     assert report.result is Result.INVALID
     assert report.credential is not None
@@ -99,10 +103,13 @@ def test_garbage_is_a_report_not_an_exception() -> None:
         assert report.checks[0].check == "format" and report.checks[0].ok is False
 
 
-def test_jwks_round_trip(signer: Signer, make_claims: Callable[..., CredentialClaims]) -> None:
+def test_jwks_round_trip(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], memory_log: MemoryLog
+) -> None:
     jwk = {**public_jwk_of(signer), "kid": signer.kid}
-    keys = parse_jwks(json.dumps({"keys": [jwk]}).encode())
-    assert verify_credential(signer.issue(make_claims()).jws, keys, NOW).result is Result.VALID
+    keys = parse_jwks(json.dumps({"keys": [jwk]}).encode()).with_log_keys([memory_log.verifier_key])
+    jws = signer.issue(make_claims()).jws
+    assert verify_credential(jws, keys, NOW, memory_log.record(jws, keys)).result is Result.VALID
 
 
 def public_jwk_of(signer: Signer) -> dict[str, str]:

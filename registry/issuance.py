@@ -1,0 +1,132 @@
+"""Issuance through the registry: a batch's credentials go into the log before anyone gets them.
+
+``LoggedSink`` sits between the signing pipeline and the output. While the batch is signed it
+only spools each credential (beside the output, so on the same file system); nothing is
+logged until the batch is complete and checked, so a batch that fails while signing leaves the
+log untouched. At ``commit`` the spool is appended to the log in chunks, each chunk one
+transaction that stores the credentials beside their entries and signs a checkpoint, and every
+credential is written to the output with its log evidence (entry, inclusion proof, checkpoint).
+
+If the process dies while logging, the chunks already logged are in the registry's credential
+store (retrievable by id, as the log says they were issued) and the output is not published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from issuer.output import CredentialSink
+from issuer.signing import IssuedCredential
+from registry.log import Draft, Receipt, TransparencyLog
+from schemas.credential import CredentialClaims
+from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json
+
+__all__ = ["LoggedSink"]
+
+LogProgress = Callable[[int, int], None]
+_CHUNK = 2_000
+
+
+def _evidence(receipt: Receipt, proof: tuple[bytes, ...]) -> dict[str, Any]:
+    checkpoint = receipt.checkpoint
+    return log_evidence_json(receipt.entry, receipt.index, checkpoint.size, proof, checkpoint.note)
+
+
+class LoggedSink:
+    """A ``CredentialSink`` that logs every credential, then hands it on to ``inner`` with its
+    log evidence; ``inner`` publishes only when everything has been logged."""
+
+    def __init__(
+        self,
+        inner: CredentialSink,
+        log: TransparencyLog,
+        *,
+        issuer_id: str,
+        kid: str,
+        spool_dir: Path,
+        on_progress: LogProgress = lambda done, total: None,
+    ) -> None:
+        self._inner = inner
+        self._log = log
+        self._issuer_id = issuer_id
+        self._kid = kid
+        self._on_progress = on_progress
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=spool_dir, prefix=".skillcert-spool-", suffix=".tmp")
+        self._spool_path = Path(name)
+        self._spool: IO[str] = os.fdopen(handle, "w+", encoding="utf-8", buffering=1 << 20)
+        self._count = 0
+
+    def write(
+        self,
+        credential: IssuedCredential,
+        *,
+        row: int,
+        claims: CredentialClaims,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
+        record = {"id": credential.id, "jws": credential.jws, "row": row, "claims": asdict(claims)}
+        self._spool.write(json.dumps(record, ensure_ascii=False, default=date.isoformat) + "\n")
+        self._count += 1
+
+    def _spooled(self) -> Iterator[tuple[IssuedCredential, int, CredentialClaims]]:
+        self._spool.flush()
+        self._spool.seek(0)
+        for line in self._spool:
+            record = json.loads(line)
+            claims = record["claims"]
+            claims["issued_on"] = date.fromisoformat(claims["issued_on"])
+            if claims["valid_until"] is not None:
+                claims["valid_until"] = date.fromisoformat(claims["valid_until"])
+            yield (
+                IssuedCredential(record["id"], record["jws"]),
+                record["row"],
+                CredentialClaims(**claims),
+            )
+
+    def commit(self) -> None:
+        """Log every spooled credential, write each with its evidence, publish."""
+        done = 0
+        self._on_progress(0, self._count)
+        spooled = self._spooled()
+        while chunk := list(islice(spooled, _CHUNK)):
+            drafts = [
+                Draft(
+                    ISSUANCE,
+                    issuance_body(
+                        credential_id=credential.id,
+                        jws=credential.jws,
+                        issuer_id=self._issuer_id,
+                        kid=self._kid,
+                        claims=claims,
+                    ),
+                    (credential.id, self._issuer_id, credential.jws),
+                )
+                for credential, _, claims in chunk
+            ]
+            receipts = self._log.append(drafts)
+            for (credential, row, claims), receipt in zip(chunk, receipts, strict=True):
+                proof = self._log.inclusion_proof(receipt.index, receipt.checkpoint.size).proof
+                self._inner.write(
+                    credential, row=row, claims=claims, evidence=_evidence(receipt, proof)
+                )
+            done += len(chunk)
+            self._on_progress(done, self._count)
+        self._inner.commit()
+        self._close()
+
+    def abort(self) -> None:
+        self._inner.abort()
+        self._close()
+
+    def _close(self) -> None:
+        self._spool.close()
+        self._spool_path.unlink(missing_ok=True)

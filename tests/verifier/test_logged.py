@@ -1,0 +1,122 @@
+"""The ``logged`` check: log evidence must prove that this very JWS was logged."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+
+from issuer.signing import Signer
+from schemas.credential import CredentialClaims
+from schemas.errors import MalformedDocument
+from schemas.log_entry import LogEvidence, log_evidence_json, parse_log_evidence
+from tests.conftest import NOW, MemoryLog, trusted_keys_for, trusted_with_log
+from verifier import CheckResult, Result, verify_credential
+
+
+def _logged(checks: tuple[CheckResult, ...]) -> tuple[bool | None, str]:
+    (logged,) = [c for c in checks if c.check == "logged"]
+    return logged.ok, logged.code
+
+
+@pytest.fixture
+def issued(signer: Signer, make_claims: Callable[..., CredentialClaims]) -> str:
+    return signer.issue(make_claims()).jws
+
+
+def test_evidence_makes_a_genuine_credential_valid(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], issued: str, memory_log: MemoryLog
+) -> None:
+    keys = trusted_with_log(memory_log, signer)
+    memory_log.record(signer.issue(make_claims()).jws, keys)
+    evidence = memory_log.record(issued, keys)
+    report = verify_credential(issued, keys, NOW, evidence)
+    assert report.result is Result.VALID
+    assert _logged(report.checks) == (True, "logged.ok")
+    assert evidence.index == 1
+
+
+def test_without_evidence_or_log_key_the_result_cannot_be_told(
+    signer: Signer, issued: str, memory_log: MemoryLog
+) -> None:
+    keys = trusted_with_log(memory_log, signer)
+    no_evidence = verify_credential(issued, keys, NOW)
+    assert (no_evidence.result, _logged(no_evidence.checks)) == (
+        Result.CANNOT_TELL,
+        (None, "logged.not_checked"),
+    )
+    evidence = memory_log.record(issued, keys)
+    no_key = verify_credential(issued, trusted_keys_for(signer), NOW, evidence)
+    assert (no_key.result, _logged(no_key.checks)) == (
+        Result.CANNOT_TELL,
+        (None, "logged.no_log_key"),
+    )
+
+
+def test_evidence_for_another_credential_is_refused(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], memory_log: MemoryLog
+) -> None:
+    keys = trusted_with_log(memory_log, signer)
+    first, second = signer.issue(make_claims()).jws, signer.issue(make_claims()).jws
+    evidence = memory_log.record(first, keys)
+    report = verify_credential(second, keys, NOW, evidence)
+    assert report.result is Result.INVALID
+    assert _logged(report.checks) == (False, "logged.entry_mismatch")
+
+
+def test_a_checkpoint_from_an_untrusted_log_is_refused(
+    signer: Signer, issued: str, memory_log: MemoryLog
+) -> None:
+    other = MemoryLog()
+    evidence = other.record(issued, trusted_with_log(other, signer))
+    report = verify_credential(issued, trusted_with_log(memory_log, signer), NOW, evidence)
+    assert _logged(report.checks) == (False, "logged.checkpoint_invalid")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda e: dataclasses.replace(e, index=e.index + 1),
+        lambda e: dataclasses.replace(e, size=e.size + 1),
+        lambda e: dataclasses.replace(e, proof=(bytes(32), *e.proof[1:])),
+        lambda e: dataclasses.replace(e, proof=e.proof[:-1]),
+        lambda e: dataclasses.replace(e, entry_bytes=e.entry_bytes.replace(b'"ts":', b'"ts": ')),
+    ],
+    ids=["index", "size", "proof_hash", "proof_short", "entry_bytes"],
+)
+def test_a_damaged_proof_is_refused(
+    signer: Signer,
+    make_claims: Callable[..., CredentialClaims],
+    memory_log: MemoryLog,
+    damage: Callable[[LogEvidence], LogEvidence],
+) -> None:
+    keys = trusted_with_log(memory_log, signer)
+    for _ in range(6):
+        memory_log.record(signer.issue(make_claims()).jws, keys)
+    jws = signer.issue(make_claims()).jws
+    target = memory_log.record(jws, keys)
+    assert verify_credential(jws, keys, NOW, target).result is Result.VALID
+    report = verify_credential(jws, keys, NOW, damage(target))
+    assert _logged(report.checks) == (False, "logged.proof_invalid")
+
+
+def test_evidence_documents_are_read_strictly(
+    signer: Signer, issued: str, memory_log: MemoryLog
+) -> None:
+    evidence = memory_log.record(issued, trusted_with_log(memory_log, signer))
+    document = log_evidence_json(
+        evidence.entry_bytes, evidence.index, evidence.size, evidence.proof, evidence.checkpoint
+    )
+    assert parse_log_evidence(document) == evidence
+    for member, bad in [
+        ("proof", ["zz" * 32]),
+        ("proof", "not a list"),
+        ("index", -1),
+        ("size", True),
+        ("entry", []),
+        ("checkpoint", 7),
+    ]:
+        with pytest.raises(MalformedDocument) as caught:
+            parse_log_evidence({**document, member: bad})
+        assert member in str(caught.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["IssuerExists", "LogStateError", "RegistryError", "UnknownIssuer"]
+__all__ = ["IssuerExists", "LogStateError", "RegistryError", "TileNotFound", "UnknownIssuer"]
 
 
 class RegistryError(Exception):
@@ -22,3 +22,9 @@ class LogStateError(RegistryError):
     a size beyond the tree)."""
 
     code = "log_state"
+
+
+class TileNotFound(RegistryError):
+    """A tile or entry bundle the log's tree does not (yet) hold."""
+
+    code = "tile_not_found"

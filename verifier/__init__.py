@@ -5,10 +5,11 @@ Imports ``schemas`` only, and reads no clock, file, database or network. Excepti
 
     VerifierError               misuse of the API (e.g. a naive ``now``)
     ├── CheckFailed             one check failed; surfaces only inside a VerificationReport
-    └── TrustMaterialError      the trusted keys themselves are malformed
+    ├── TrustMaterialError      the trusted keys themselves are malformed
+    └── WitnessRefusal          a witness will not cosign a checkpoint (fork or rollback)
 """
 
-from verifier.errors import CheckFailed, TrustMaterialError, VerifierError
+from verifier.errors import CheckFailed, TrustMaterialError, VerifierError, WitnessRefusal
 from verifier.report import CheckResult, Result, VerificationReport
 from verifier.trust import TrustedKey, TrustedKeys, parse_jwks
 from verifier.verify import CHECKS, verify_credential
@@ -23,6 +24,7 @@ __all__ = [
     "TrustedKeys",
     "VerificationReport",
     "VerifierError",
+    "WitnessRefusal",
     "parse_jwks",
     "verify_credential",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CheckFailed", "TrustMaterialError", "VerifierError"]
+__all__ = ["CheckFailed", "TrustMaterialError", "VerifierError", "WitnessRefusal"]
 
 
 class VerifierError(Exception):
@@ -29,3 +29,10 @@ class TrustMaterialError(VerifierError):
     """The trusted keys given to the verifier are themselves malformed."""
 
     code = "trust_material"
+
+
+class WitnessRefusal(VerifierError):
+    """A witness will not cosign: the checkpoint is not the log's, or does not extend the one
+    it cosigned before (a fork or a rollback)."""
+
+    code = "witness_refusal"

@@ -16,6 +16,7 @@ from registry.log import Draft
 from registry.settings import load_settings
 from schemas.merkle import verify_consistency, verify_inclusion
 from schemas.note import parse_vkey, verify_checkpoint
+from tests.conftest import NATIONAL_ID
 
 ORIGIN = "cli.skillcert.example/log"
 
@@ -119,3 +120,28 @@ def test_log_commands_before_init_say_what_to_do(
     result = invoke("log", "checkpoint")
     assert result.exit_code == 2
     assert "skillcert init" in result.stderr
+
+
+def test_issue_logs_every_credential_and_verify_checks_the_evidence(
+    home: Path, tmp_path: Path
+) -> None:
+    issuer = "urn:skillcert:issuer:log-test"
+    assert invoke("issuer", "add", "--id", issuer, "--name", "日志测试中心").exit_code == 0
+    rows = "".join(
+        f"持证人{i},{NATIONAL_ID},6-31-01-03,4,Y1000444401012440000{i:02d},2024-06-18\n"
+        for i in range(12)
+    )
+    pass_list = tmp_path / "p.csv"
+    pass_list.write_text(
+        "name,national_id,occupation_code,level,certificate_number,issued_on\n" + rows,
+        encoding="utf-8",
+    )
+    out = tmp_path / "signed.jsonl"
+    assert invoke("issue", str(pass_list), "--issuer", issuer, "--out", str(out)).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["log"]["index"] for line in lines] == list(range(12))
+    for number in (1, 12):
+        report = json.loads(invoke("verify", str(out), "--line", str(number), "--json").stdout)
+        assert report["result"] == "valid", report
+    audit = json.loads(invoke("log", "audit", "--json").stdout)
+    assert (audit["ok"], audit["entries"]) == (True, 12)

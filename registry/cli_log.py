@@ -10,8 +10,10 @@ import typer
 from registry.audit import audit_log
 from registry.authority import open_log
 from registry.cli_support import EXIT_INVALID, bad_input_exits, err, fail, print_json, say
+from registry.database import make_engine
 from registry.log import TransparencyLog
 from registry.settings import load_settings
+from registry.witnesses import served_checkpoint
 
 __all__ = ["log_app"]
 
@@ -25,10 +27,15 @@ def _log() -> TransparencyLog:
 
 @log_app.command("checkpoint")
 def checkpoint() -> None:
-    """Print the latest signed checkpoint note, exactly as served."""
+    """Print the latest signed checkpoint note with its witness cosignatures, exactly as
+    served."""
     log = _log()
-    with bad_input_exits():
-        note = log.checkpoint().note
+    engine = make_engine(load_settings().database)
+    try:
+        with bad_input_exits():
+            note = served_checkpoint(engine, log)
+    finally:
+        engine.dispose()
     sys.stdout.write(note)
 
 

@@ -51,11 +51,30 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_SAFE_INTEGER = 2**53
+_UNKNOWN = bytes(HASH_SIZE)
+"""What a proof's first, recording run is given for every node: the nodes it asks for depend
+only on sizes and indexes, never on the hashes."""
+
+
 def encode_entry(kind: str, prev: bytes, ts: int, body: Mapping[str, Any]) -> bytes:
     """The entry's bytes: what its leaf hash is taken over."""
-    return canonical_json(
-        {"v": ENTRY_VERSION, "kind": kind, "prev": prev.hex(), "ts": ts, "body": body}
-    )
+    return _entry_from_parts(_entry_start(canonical_json(kind), body), prev, ts)
+
+
+def _entry_start(kind_json: bytes, body: Mapping[str, Any]) -> bytes:
+    """The entry's bytes up to ``prev``'s value.
+
+    RFC 8785 §3.2.3 orders members by key (``body``, ``kind``, ``prev``, ``ts``, ``v``) and
+    serialises a member's value the same wherever it sits, so the body and kind, which do not
+    depend on the head, are serialised before the write lock is taken."""
+    return b'{"body":%s,"kind":%s,"prev":"' % (canonical_json(body), kind_json)
+
+
+def _entry_from_parts(start: bytes, prev: bytes, ts: int) -> bytes:
+    if not -_SAFE_INTEGER <= ts <= _SAFE_INTEGER:
+        raise LogStateError(f"timestamp {ts} is beyond the integers JSON carries exactly")
+    return b'%s%s","ts":%d,"v":%d}' % (start, prev.hex().encode(), ts, ENTRY_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +149,9 @@ class TransparencyLog:
         self._clock = clock
         self._max_batch = max_batch
         self.verifier_key = VerifierKey.from_public_key(origin, key.public_key())
+        self._seen: StoredCheckpoint | None = None
+        """The largest checkpoint this object has read or written. Checkpoints never change and
+        the log only grows, so any size up to it is known to be in the log without a query."""
 
     @property
     def vkey(self) -> str:
@@ -150,6 +172,8 @@ class TransparencyLog:
         return receipts
 
     def _append_batch(self, drafts: Sequence[Draft]) -> list[Receipt]:
+        kinds = {kind: canonical_json(kind) for kind in {draft.kind for draft in drafts}}
+        starts = [_entry_start(kinds[draft.kind], draft.body) for draft in drafts]
         encoded: list[bytes] = []
 
         def build(head: Head) -> Batch:
@@ -157,8 +181,8 @@ class TransparencyLog:
             prev = head.last_leaf_hash
             encoded.clear()
             credentials = []
-            for offset, draft in enumerate(drafts):
-                entry = encode_entry(draft.kind, prev, ts, draft.body)
+            for offset, (draft, start) in enumerate(zip(drafts, starts, strict=True)):
+                entry = _entry_from_parts(start, prev, ts)
                 encoded.append(entry)
                 prev = leaf_hash(entry)
                 if draft.credential is not None:
@@ -169,6 +193,7 @@ class TransparencyLog:
             return Batch(encoded, ts, credentials)
 
         appended = self.store.append(build, self.sign_checkpoint)
+        self._saw(appended.checkpoint)
         return [
             Receipt(appended.first_index + offset, leaf, entry, appended.checkpoint)
             for offset, (leaf, entry) in enumerate(zip(appended.leaf_hashes, encoded, strict=True))
@@ -180,32 +205,49 @@ class TransparencyLog:
         latest = self.store.checkpoint()
         if latest is None:
             return StoredCheckpoint(0, EMPTY_ROOT, self.sign_checkpoint(0, EMPTY_ROOT), 0)
+        self._saw(latest)
         return latest
 
-    def _size_and_root(self, size: int | None) -> tuple[int, bytes]:
-        """``size`` (default: the latest checkpoint's) and the root of the tree of that size.
+    def _saw(self, checkpoint: StoredCheckpoint) -> None:
+        if self._seen is None or checkpoint.size > self._seen.size:
+            self._seen = checkpoint
 
-        Any size up to the latest checkpoint has a root: its complete nodes are stored."""
-        latest = self.checkpoint()
-        if size is None or size == latest.size:
-            return latest.size, latest.root_hash
-        if not 0 < size <= latest.size:
-            raise LogStateError(f"tree size {size} is outside the log's 1..{latest.size}")
-        stored = self.store.checkpoint(size)
-        if stored is not None:
-            return size, stored.root_hash
-        return size, self._proof(lambda node_at: [tree_root(size, node_at)])[0]
+    def _covering(self, size: int | None) -> StoredCheckpoint:
+        """A checkpoint of at least ``size`` (``None``: the latest), queried only when none seen
+        so far covers it; raises if the log is smaller than ``size``."""
+        seen = self._seen
+        if size is not None and seen is not None and size <= seen.size:
+            covering = seen
+        else:
+            covering = self.checkpoint()
+        if size is not None and not 0 < size <= covering.size:
+            raise LogStateError(f"tree size {size} is outside the log's 1..{covering.size}")
+        return covering
 
-    def _proof(self, make: Callable[[NodeReader], list[bytes]]) -> list[bytes]:
-        """Run ``make`` twice: once to learn which nodes it needs (they depend only on sizes and
-        indexes), then with them fetched in one round trip."""
+    def _proof(
+        self,
+        covering: StoredCheckpoint,
+        sizes: Sequence[int],
+        make: Callable[[NodeReader], list[bytes]],
+    ) -> tuple[list[bytes], list[bytes]]:
+        """The roots of the trees of ``sizes`` and what ``make`` returns, from one round trip.
+
+        ``make`` runs twice: once to learn which nodes it needs (they depend only on sizes and
+        indexes), then with them fetched. A root is the covering checkpoint's when the size is
+        its size, else it is folded from the same stored nodes (any size up to the checkpoint's
+        has its complete nodes stored)."""
+        other = sorted({size for size in sizes if size != covering.size})
+
+        def run(node_at: NodeReader) -> list[bytes]:
+            return [*(tree_root(size, node_at) for size in other), *make(node_at)]
+
         wanted: list[tuple[int, int]] = []
 
         def record(level: int, index: int) -> bytes:
             wanted.append((level, index))
-            return bytes(HASH_SIZE)
+            return _UNKNOWN
 
-        make(record)
+        run(record)
         found = self.store.nodes(wanted)
 
         def read(level: int, index: int) -> bytes:
@@ -216,15 +258,21 @@ class TransparencyLog:
                     f"node ({level}, {index}) is missing from the store: run `skillcert log audit`"
                 ) from None
 
-        return make(read)
+        results = run(read)
+        roots = dict(zip(other, results, strict=False))
+        roots[covering.size] = covering.root_hash
+        return [roots[size] for size in sizes], results[len(other) :]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` (default: latest checkpoint)."""
-        size, root = self._size_and_root(size)
+        covering = self._covering(size)
+        size = covering.size if size is None else size
         if not 0 <= index < size:
             raise LogStateError(f"index {index} is outside the tree of size {size}")
-        leaf, *proof = self._proof(
-            lambda node_at: [node_at(0, index), *inclusion_proof(index, size, node_at)]
+        [root], [leaf, *proof] = self._proof(
+            covering,
+            [size],
+            lambda node_at: [node_at(0, index), *inclusion_proof(index, size, node_at)],
         )
         return InclusionProof(index, size, leaf, tuple(proof), root)
 
@@ -232,6 +280,8 @@ class TransparencyLog:
         """Proof that the tree of size ``old`` is a prefix of the tree of size ``new``."""
         if not 0 < old <= new:
             raise LogStateError(f"a consistency proof needs 0 < old <= new, not {old}, {new}")
-        (_, old_root), (_, new_root) = self._size_and_root(old), self._size_and_root(new)
-        proof = self._proof(lambda node_at: consistency_proof(old, new, node_at))
+        covering = self._covering(new)
+        [old_root, new_root], proof = self._proof(
+            covering, [old, new], lambda node_at: consistency_proof(old, new, node_at)
+        )
         return ConsistencyProof(old, new, old_root, new_root, tuple(proof))

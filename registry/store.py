@@ -14,18 +14,25 @@ backends to it):
    erasing a credential clears its JWS in the credential store and touches no log row.
 4. **Proofs read O(log n).** Every complete node is stored, so ``nodes`` answers any proof with
    one query per level group, never a scan of the leaves.
+
+An append writes its rows (entries, nodes, credentials) through the driver's own cursor inside
+the append's transaction, since SQLAlchemy's per-row parameter processing cost more than the
+database's own work: SQLite takes them with ``executemany``, PostgreSQL with binary ``COPY``.
+The reads behind proofs (nodes, checkpoints) are single statements on a driver cursor too.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, and_, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from registry.database import WRITE_LOCK
+from registry.database import WRITE_LOCK, is_sqlite
 from registry.errors import LogStateError
 from registry.models import (
     HEAD_ROW,
@@ -57,8 +64,59 @@ _HEAD = LogHead.__table__  # type: ignore[attr-defined]
 _CHECKPOINTS = LogCheckpoint.__table__  # type: ignore[attr-defined]
 _COSIGNATURES = LogCosignature.__table__  # type: ignore[attr-defined]
 _CREDENTIALS = StoredCredential.__table__  # type: ignore[attr-defined]
-_IN_LIST = 500
+_SELECT_LATEST_CHECKPOINT = (
+    "SELECT size, root_hash, note, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1"
+)
+_SELECT_CHECKPOINT = "SELECT size, root_hash, note, signed_at FROM log_checkpoints WHERE size = {}"
+# Nodes by coordinates in one fixed statement per backend (prepared once, then reused): the
+# coordinates arrive as arrays joined to the primary keys; leaf hashes (level 0) are in
+# log_entries. SQLite reads the arrays from JSON, each interior coordinate packed in one integer
+# (level * 2**56 + index: unpacking it is cheaper than reading a JSON pair), and is made to loop
+# over them (CROSS JOIN); PostgreSQL takes typed arrays.
+_INDEX_BITS = 56
+_MAX_LEVEL = 64
+_SQLITE_NODES = (
+    "SELECT 0, e.idx, e.leaf_hash FROM json_each(?) AS w CROSS JOIN log_entries AS e "
+    "ON e.idx = w.value "
+    "UNION ALL SELECT n.level, n.idx, n.hash FROM json_each(?) AS w CROSS JOIN log_nodes AS n "
+    "ON n.level = w.value >> 56 AND n.idx = w.value & 72057594037927935"  # 2**56 - 1
+)
+_POSTGRES_NODES = (
+    "SELECT 0::int2, e.idx, e.leaf_hash FROM unnest(%s::int8[]) AS w(idx) JOIN log_entries AS e "
+    "ON e.idx = w.idx "
+    "UNION ALL SELECT n.level, n.idx, n.hash FROM unnest(%s::int2[], %s::int8[]) AS w(level, idx) "
+    "JOIN log_nodes AS n ON n.level = w.level AND n.idx = w.idx"
+)
 _NODE_CACHE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class _BulkTable:
+    """A table written in bulk, and the statements that write it. Names are this module's
+    constants, never input."""
+
+    name: str
+    columns: tuple[str, ...]
+    postgres_types: tuple[str, ...]
+    """Binary ``COPY`` sends each value as its column's exact type."""
+
+    @property
+    def sqlite_insert(self) -> str:
+        marks = ", ".join("?" * len(self.columns))
+        return f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({marks})"  # noqa: S608
+
+    @property
+    def postgres_copy(self) -> str:
+        return f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN (FORMAT BINARY)"
+
+
+_ENTRY_ROWS = _BulkTable(_ENTRIES.name, ("idx", "leaf_hash", "data"), ("int8", "bytea", "bytea"))
+_NODE_ROWS = _BulkTable(_NODES.name, ("level", "idx", "hash"), ("int2", "int8", "bytea"))
+_CREDENTIAL_ROWS = _BulkTable(
+    _CREDENTIALS.name,
+    ("id", "log_index", "issuer_id", "jws"),
+    ("varchar", "int8", "varchar", "text"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +255,36 @@ class SqlLogStore:
     def __init__(self, engine: Engine, *, scan_chunk: int = 10_000) -> None:
         self.engine = engine
         self._scan_chunk = scan_chunk
-        self._cache: dict[Coordinate, bytes] = {}
+        self._cache: dict[int, dict[int, bytes]] = {}
+        """Complete nodes by level, then index."""
+        self._sqlite = is_sqlite(engine)
+        self._mark = "?" if self._sqlite else "%s"
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A driver cursor on a pooled connection, for one-statement reads of rows that never
+        change (nodes, checkpoints), with no transaction begun around them. The pool rolls the
+        connection back when it is returned."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def _insert(self, cursor: Any, table: _BulkTable, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self._sqlite:
+            cursor.executemany(table.sqlite_insert, rows)
+            return
+        with cursor.copy(table.postgres_copy) as copy:
+            copy.set_types(table.postgres_types)
+            for row in rows:
+                copy.write_row(row)
 
     def head(self) -> Head:
         with self.engine.connect() as connection:
@@ -243,24 +330,22 @@ class SqlLogStore:
         new_head: Head,
         checkpoint: StoredCheckpoint,
     ) -> None:
-        connection.execute(
-            insert(_ENTRIES),
-            [
-                {"idx": head.size + offset, "leaf_hash": leaf, "data": entry}
-                for offset, (leaf, entry) in enumerate(zip(leaves, batch.entries, strict=True))
-            ],
-        )
-        interior = [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in made if lv]
-        if interior:
-            connection.execute(insert(_NODES), interior)
-        if batch.credentials:
-            connection.execute(
-                insert(_CREDENTIALS),
-                [
-                    {"id": c.id, "log_index": c.log_index, "issuer_id": c.issuer_id, "jws": c.jws}
-                    for c in batch.credentials
-                ],
+        first = head.size
+        cursor = connection.connection.cursor()
+        try:
+            self._insert(
+                cursor,
+                _ENTRY_ROWS,
+                list(zip(range(first, first + len(leaves)), leaves, batch.entries, strict=True)),
             )
+            self._insert(cursor, _NODE_ROWS, [node for node in made if node[0]])
+            self._insert(
+                cursor,
+                _CREDENTIAL_ROWS,
+                [(c.id, c.log_index, c.issuer_id, c.jws) for c in batch.credentials],
+            )
+        finally:
+            cursor.close()
         connection.execute(
             insert(_CHECKPOINTS).values(
                 size=checkpoint.size,
@@ -287,33 +372,52 @@ class SqlLogStore:
         change, so they are cached."""
         found: dict[Coordinate, bytes] = {}
         wanted: list[Coordinate] = []
-        for coordinate in coordinates:
-            cached = self._cache.get(coordinate)
+        cache = self._cache
+        for coordinate in dict.fromkeys(coordinates):
+            level, index = coordinate
+            cached = cache[level].get(index) if level in cache else None
             if cached is None:
                 wanted.append(coordinate)
             else:
                 found[coordinate] = cached
         if not wanted:
             return found
-        leaves = [index for level, index in wanted if level == 0]
-        interior = [c for c in wanted if c[0]]
-        with self.engine.connect() as connection:
-            for start in range(0, len(leaves), _IN_LIST):
-                query = select(_ENTRIES.c.idx, _ENTRIES.c.leaf_hash).where(
-                    _ENTRIES.c.idx.in_(leaves[start : start + _IN_LIST])
-                )
-                for index, value in connection.execute(query):
-                    found[(0, index)] = bytes(value)
-            for start in range(0, len(interior), _IN_LIST):
-                query = select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(
-                    tuple_(_NODES.c.level, _NODES.c.idx).in_(interior[start : start + _IN_LIST])
-                )
-                for level, index, value in connection.execute(query):
-                    found[(level, index)] = bytes(value)
-        if len(self._cache) > _NODE_CACHE:
-            self._cache.clear()
-        self._cache.update(found)
+        with self._cursor() as cursor:
+            cursor.execute(*self._nodes_query(wanted))
+            for level, index, value in cursor.fetchall():
+                found[(level, index)] = bytes(value)
+        self._remember(found)
         return found
+
+    def _remember(self, nodes: dict[Coordinate, bytes]) -> None:
+        """Cache ``nodes``, then, past ``_NODE_CACHE`` nodes, drop whole levels from the lowest
+        up: a node at level L is on the proof path of 2**L leaves, a leaf hash on one."""
+        cache = self._cache
+        for (level, index), value in nodes.items():
+            cache.setdefault(level, {})[index] = value
+        total = sum(map(len, cache.values()))
+        for level in sorted(cache):
+            if total <= _NODE_CACHE:
+                return
+            total -= len(cache.pop(level))
+
+    def _nodes_query(self, coordinates: Sequence[Coordinate]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters for ``coordinates``; one outside any tree the store can
+        hold is left out, so it is absent from the result like any other missing node."""
+        leaves: list[int] = []
+        interior: list[Coordinate] = []
+        for level, index in coordinates:
+            if not (0 <= level < _MAX_LEVEL and 0 <= index < 1 << _INDEX_BITS):
+                continue
+            if level:
+                interior.append((level, index))
+            else:
+                leaves.append(index)
+        if self._sqlite:
+            packed = [level << _INDEX_BITS | index for level, index in interior]
+            return _SQLITE_NODES, (json.dumps(leaves), json.dumps(packed))
+        levels = [level for level, _ in interior]
+        return _POSTGRES_NODES, (leaves, levels, [index for _, index in interior])
 
     def entries(self, start: int, stop: int) -> list[bytes]:
         """Entry bytes of indexes ``[start, stop)``, in order."""
@@ -356,15 +460,16 @@ class SqlLogStore:
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
         """The checkpoint of tree size ``size``, or the latest."""
-        query = select(_CHECKPOINTS)
-        query = (
-            query.order_by(_CHECKPOINTS.c.size.desc()).limit(1)
-            if size is None
-            else query.where(_CHECKPOINTS.c.size == size)
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
-        return None if row is None else _checkpoint_from_row(row)
+        with self._cursor() as cursor:
+            if size is None:
+                cursor.execute(_SELECT_LATEST_CHECKPOINT)
+            else:
+                cursor.execute(_SELECT_CHECKPOINT.format(self._mark), (size,))
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        size, root_hash, note, signed_at = row
+        return StoredCheckpoint(size, bytes(root_hash), note, signed_at)
 
     def checkpoints(self) -> Iterator[StoredCheckpoint]:
         """Every stored checkpoint, by tree size."""

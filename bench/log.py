@@ -63,9 +63,10 @@ from sqlalchemy import Engine, create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.database import make_engine
-from registry.log import MAX_BATCH, Draft, TransparencyLog, encode_entry
+from registry.log import MAX_BATCH, Draft, TransparencyLog
 from registry.schema import migrate
 from registry.store import SqlLogStore
+from schemas.log_entry import encode_entry
 from schemas.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
 from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table
 

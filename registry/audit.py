@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from registry.log import ENTRY_VERSION
 from registry.store import LogStore, StoredCheckpoint, frontier_root
 from schemas.canonical import canonical_json
 from schemas.errors import SchemaError
+from schemas.log_entry import ENTRY_VERSION
 from schemas.merkle import leaf_hash, node_hash
 from schemas.note import VerifierKey, verify_checkpoint
 

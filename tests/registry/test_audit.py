@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, text
 
 from registry.audit import audit_log
-from registry.log import Draft, TransparencyLog, encode_entry
+from registry.log import Draft, TransparencyLog
 from registry.store import SqlLogStore
+from schemas.log_entry import encode_entry
 from schemas.merkle import leaf_hash
 from schemas.note import Checkpoint, format_checkpoint, sign_note
 from tests.registry.conftest import ORIGIN

@@ -8,12 +8,16 @@ from collections.abc import Callable
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from registry.errors import LogStateError
-from registry.log import Draft, TransparencyLog
+from registry.log import Draft, TransparencyLog, _entry_from_parts, _entry_start
 from registry.store import Batch, Head, SqlLogStore
+from schemas.canonical import canonical_json
+from schemas.log_entry import encode_entry
 from schemas.merkle import (
     EMPTY_ROOT,
     MemoryTree,
@@ -203,3 +207,25 @@ def test_a_credential_can_be_erased_without_touching_the_log(
     assert store.head() == head
     assert store.entries(1, 2) == [receipts[1].entry]
     assert store.credential("urn:uuid:9") is None
+
+
+json_bodies = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    kind=st.text(min_size=1, max_size=12),
+    body=st.dictionaries(st.text(max_size=8), json_bodies, max_size=5),
+    prev=st.binary(min_size=32, max_size=32),
+    ts=st.integers(0, 2**53),
+)
+def test_split_entry_encoding_equals_the_canonical_entry(
+    kind: str, body: dict[str, object], prev: bytes, ts: int
+) -> None:
+    """The sequencer serialises body and kind before taking the lock and splices in prev and
+    ts after; the bytes must be exactly the JCS form of the whole entry."""
+    start = _entry_start(canonical_json(kind), body)
+    assert _entry_from_parts(start, prev, ts) == encode_entry(kind, prev, ts, body)

@@ -35,9 +35,11 @@ LogProgress = Callable[[int, int], None]
 _CHUNK = 2_000
 
 
-def _evidence(receipt: Receipt, proof: tuple[bytes, ...]) -> dict[str, Any]:
+def _evidence(receipt: Receipt) -> dict[str, Any]:
     checkpoint = receipt.checkpoint
-    return log_evidence_json(receipt.entry, receipt.index, checkpoint.size, proof, checkpoint.note)
+    return log_evidence_json(
+        receipt.entry, receipt.index, checkpoint.size, receipt.proof, checkpoint.note
+    )
 
 
 class LoggedSink:
@@ -114,10 +116,7 @@ class LoggedSink:
             ]
             receipts = self._log.append(drafts)
             for (credential, row, claims), receipt in zip(chunk, receipts, strict=True):
-                proof = self._log.inclusion_proof(receipt.index, receipt.checkpoint.size).proof
-                self._inner.write(
-                    credential, row=row, claims=claims, evidence=_evidence(receipt, proof)
-                )
+                self._inner.write(credential, row=row, claims=claims, evidence=_evidence(receipt))
             done += len(chunk)
             self._on_progress(done, self._count)
         self._inner.commit()

@@ -83,10 +83,14 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
+    """An acknowledged entry: where it is, and its inclusion proof in the tree of
+    ``checkpoint``."""
+
     index: int
     leaf_hash: bytes
     entry: bytes
     checkpoint: StoredCheckpoint
+    proof: tuple[bytes, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +192,22 @@ class TransparencyLog:
 
         appended = self.store.append(build, self.sign_checkpoint)
         self._saw(appended.checkpoint)
+        size = appended.checkpoint.size
+
+        def node_at(level: int, index: int) -> bytes:
+            return appended.nodes[(level, index)]
+
         return [
-            Receipt(appended.first_index + offset, leaf, entry, appended.checkpoint)
-            for offset, (leaf, entry) in enumerate(zip(appended.leaf_hashes, encoded, strict=True))
+            Receipt(
+                index,
+                leaf,
+                entry,
+                appended.checkpoint,
+                tuple(inclusion_proof(index, size, node_at)),
+            )
+            for index, leaf, entry in zip(
+                range(appended.first_index, size), appended.leaf_hashes, encoded, strict=True
+            )
         ]
 
     def checkpoint(self) -> StoredCheckpoint:

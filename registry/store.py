@@ -24,7 +24,7 @@ The reads behind proofs (nodes, checkpoints) are single statements on a driver c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -173,6 +173,9 @@ class Appended:
     first_index: int
     leaf_hashes: tuple[bytes, ...]
     checkpoint: StoredCheckpoint
+    nodes: Mapping[Coordinate, bytes]
+    """The old right edge and every node the append completed: all an inclusion proof of an
+    appended entry in the new tree needs, so receipts carry proofs without another read."""
 
 
 BuildBatch = Callable[[Head], Batch]
@@ -224,8 +227,9 @@ def _frontier_coordinates(size: int) -> list[Coordinate]:
 
 def _extend(
     head: Head, leaf_hashes: Sequence[bytes], last_ts: int
-) -> tuple[list[tuple[int, int, bytes]], Head]:
-    """The nodes ``leaf_hashes`` complete on top of ``head``, and the head after them."""
+) -> tuple[list[tuple[int, int, bytes]], Head, dict[Coordinate, bytes]]:
+    """The nodes ``leaf_hashes`` complete on top of ``head``, the head after them, and those
+    nodes with the old right edge by coordinate."""
     known = dict(zip(_frontier_coordinates(head.size), head.frontier, strict=True))
 
     def left_sibling(level: int, index: int) -> bytes:
@@ -235,7 +239,7 @@ def _extend(
     known.update(((level, index), node) for level, index, node in made)
     size = head.size + len(leaf_hashes)
     frontier = tuple(known[c] for c in _frontier_coordinates(size))
-    return made, Head(size, frontier_root(frontier), frontier, leaf_hashes[-1], last_ts)
+    return made, Head(size, frontier_root(frontier), frontier, leaf_hashes[-1], last_ts), known
 
 
 def _head_from_row(row: Any) -> Head:
@@ -310,7 +314,7 @@ class SqlLogStore:
             if not batch.entries:
                 raise LogStateError("an append needs at least one entry")
             leaves = [leaf_hash(entry) for entry in batch.entries]
-            made, new_head = _extend(head, leaves, batch.last_ts)
+            made, new_head, nodes = _extend(head, leaves, batch.last_ts)
             checkpoint = StoredCheckpoint(
                 new_head.size,
                 new_head.root_hash,
@@ -318,7 +322,7 @@ class SqlLogStore:
                 batch.last_ts,
             )
             self._write(connection, head, batch, leaves, made, new_head, checkpoint)
-        return Appended(head.size, tuple(leaves), checkpoint)
+        return Appended(head.size, tuple(leaves), checkpoint, nodes)
 
     def _write(
         self,

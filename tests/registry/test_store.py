@@ -105,6 +105,15 @@ def test_receipts_name_their_index_and_a_checkpoint_that_covers_them(
         assert checkpoint.size == 7
         proof = log.inclusion_proof(receipt.index, checkpoint.size)
         verify_inclusion(receipt.leaf_hash, receipt.index, 7, proof.proof, checkpoint.root_hash)
+        assert receipt.proof == proof.proof
+
+
+def test_every_receipt_carries_its_inclusion_proof(log: TransparencyLog) -> None:
+    """Proofs made from the append's own nodes, for batches landing anywhere in the tree."""
+    for count in BATCH_SIZES * 3:
+        for receipt in log.append(_drafts(count)):
+            size, root = receipt.checkpoint.size, receipt.checkpoint.root_hash
+            verify_inclusion(receipt.leaf_hash, receipt.index, size, receipt.proof, root)
 
 
 def test_inclusion_proofs_verify_at_every_size(log: TransparencyLog) -> None:

@@ -51,18 +51,17 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymerkle import SqliteTree
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.database import make_engine
+from registry.database import make_engine, scratch_schema
 from registry.log import MAX_BATCH, Draft, TransparencyLog
 from registry.schema import migrate
 from registry.store import SqlLogStore
@@ -178,21 +177,6 @@ def new_log(engine: Engine, key: Ed25519PrivateKey) -> TransparencyLog:
     return TransparencyLog(SqlLogStore(engine), origin=ORIGIN, key=key)
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A fresh schema on the server, dropped afterwards; yields the URL that uses it."""
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 # --- appends ---------------------------------------------------------------------------------
 
 
@@ -236,7 +220,7 @@ def append_rates(
         SqlLogStore(sqlite_engine), origin=ORIGIN, key=key, max_batch=batch
     )
     best: dict[str, float] = {}
-    with postgres_schema() as url:
+    with scratch_schema(POSTGRES, "bench") as url:
         postgres_engine = make_engine(url)
         migrate(postgres_engine)
         postgres_log = TransparencyLog(
@@ -336,7 +320,7 @@ def concurrent_rates(
     writers: int, per_writer: int, rounds: int, batch: int
 ) -> tuple[list[tuple[float, float]], str]:
     rates = []
-    with postgres_schema() as url:
+    with scratch_schema(POSTGRES, "bench") as url:
         engine = make_engine(url)
         migrate(engine)
         for n in range(rounds):

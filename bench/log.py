@@ -413,21 +413,35 @@ def summary(times: list[float]) -> tuple[float, float]:
     return statistics.fmean(times) * 1000, p99 * 1000
 
 
+def resident_memory() -> int:
+    """This process's resident set size now, in bytes (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def proof_latencies(
     log_path: Path, tree_path: Path, size: int, proofs: int, pymerkle_cold: int
-) -> dict[str, list[float]]:
-    """Latency of every proof, ours and pymerkle's, cold and warm, interleaved in slices."""
+) -> tuple[dict[str, list[float]], str]:
+    """Latency of every proof, ours and pymerkle's, cold, warm and in memory, interleaved in
+    slices; and what keeping the tree in memory cost."""
     engine = make_engine(f"sqlite:///{log_path}")
     key = Ed25519PrivateKey.generate()
     rng = random.Random(3)
     indexes = [rng.randrange(size) for _ in range(proofs)]
     olds = [rng.randrange(1, size) for _ in range(proofs)]
     warm_log = new_log(engine, key)
+    memory_log = new_log(engine, key)
+    before, start = resident_memory(), time.perf_counter()
+    held = memory_log.keep_in_memory(max_leaves=size)
+    loaded = (
+        f"tree of {held} leaves loaded in {time.perf_counter() - start:.1f} s, "
+        f"resident set +{(resident_memory() - before) / 2**20:.0f} MiB"
+    )
     tree = SqliteTree(str(tree_path))
     for _ in range(proofs):
         index, old = rng.randrange(size), rng.randrange(1, size)
-        warm_log.inclusion_proof(index, size)
-        warm_log.consistency_proof(old, size)
+        for log in (warm_log, memory_log):
+            log.inclusion_proof(index, size)
+            log.consistency_proof(old, size)
         tree.prove_inclusion(index + 1, size)
         tree.prove_consistency(old, size)
     cold: list[TransparencyLog] = []
@@ -442,18 +456,27 @@ def proof_latencies(
         runs: dict[str, tuple[Callable[[int], object], list[int], Callable[[], None] | None]] = {
             "ours inclusion cold": (lambda i: cold[0].inclusion_proof(i, size), indexes, fresh),
             "ours inclusion warm": (lambda i: warm_log.inclusion_proof(i, size), indexes, None),
+            "ours inclusion memory": (lambda i: memory_log.inclusion_proof(i, size), indexes, None),
             "ours consistency cold": (lambda o: cold[0].consistency_proof(o, size), olds, fresh),
             "ours consistency warm": (lambda o: warm_log.consistency_proof(o, size), olds, None),
+            "ours consistency memory": (
+                lambda o: memory_log.consistency_proof(o, size),
+                olds,
+                None,
+            ),
             "pymerkle inclusion warm": (lambda i: tree.prove_inclusion(i + 1, size), indexes, None),
             "pymerkle consistency warm": (lambda o: tree.prove_consistency(o, size), olds, None),
         }
-        for name, (operation, arguments, before) in runs.items():
-            times.setdefault(name, []).extend(latencies(operation, arguments[mine], before))
+        for name, (operation, arguments, before_each) in runs.items():
+            times.setdefault(name, []).extend(latencies(operation, arguments[mine], before_each))
     for index, old in zip(indexes[:50], olds[:50], strict=True):
-        inclusion = warm_log.inclusion_proof(index, size)
-        verify_inclusion(inclusion.leaf_hash, index, size, inclusion.proof, inclusion.root)
-        consistency = new_log(engine, key).consistency_proof(old, size)
-        verify_consistency(old, size, consistency.old_root, consistency.new_root, consistency.proof)
+        for log in (warm_log, memory_log, new_log(engine, key)):
+            inclusion = log.inclusion_proof(index, size)
+            verify_inclusion(inclusion.leaf_hash, index, size, inclusion.proof, inclusion.root)
+            consistency = log.consistency_proof(old, size)
+            verify_consistency(
+                old, size, consistency.old_root, consistency.new_root, consistency.proof
+            )
     times["pymerkle inclusion cold"] = latencies(
         lambda i: tree.prove_inclusion(i + 1, size), indexes[:pymerkle_cold], tree.cache_clear
     )
@@ -462,7 +485,7 @@ def proof_latencies(
     )
     tree.close()
     engine.dispose()
-    return times
+    return times, loaded
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -480,6 +503,11 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=2_000)
     parser.add_argument("--pymerkle-cold-proofs", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="keep and reuse the proof databases here")
+    parser.add_argument(
+        "--parts",
+        default="appends,writers,proofs",
+        help="comma-separated parts to run (default all: appends,writers,proofs)",
+    )
     parser.add_argument("--child-writer", nargs=3, metavar=("URL", "COUNT", "SEED"))
     args = parser.parse_args()
     if args.child_writer:
@@ -487,9 +515,19 @@ def main() -> None:
         writer_child(url, int(count), int(seed))
         return
 
+    parts = set(args.parts.split(","))
     print(f"batch: {args.batch} entries per transaction and checkpoint (log default {MAX_BATCH})")
     sample = EntryChain().encode(issuance_bodies(1, random.Random(0)))[0]
     print(f"entry: {len(sample)} bytes, e.g. {sample[:120].decode()}...")
+    if "appends" in parts:
+        report_appends(args)
+    if "writers" in parts:
+        report_writers(args)
+    if "proofs" in parts:
+        report_proofs(args)
+
+
+def report_appends(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         rates, settings = append_rates(args.entries, args.rounds, args.batch, Path(scratch))
     raw = rates["raw"]
@@ -507,6 +545,8 @@ def main() -> None:
         f"target SQLite >= 20,000/s: {verdict(rates['sqlite'] >= 20_000)}"
     )
 
+
+def report_writers(args: argparse.Namespace) -> None:
     rounds, history = concurrent_rates(
         args.writers, args.writer_entries, args.writer_rounds, args.batch
     )
@@ -519,6 +559,8 @@ def main() -> None:
     )
     print(f"  {history}")
 
+
+def report_proofs(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -528,7 +570,7 @@ def main() -> None:
         print(f"\nproof log: {done}" + (f", {build_rate:.0f} entries/s" if build_rate else ""))
         done, build_rate = build_pymerkle(tree_path, log_path, args.proof_size, args.batch)
         print(f"pymerkle tree: {done}" + (f", {build_rate:.0f} entries/s" if build_rate else ""))
-        times = proof_latencies(
+        times, loaded = proof_latencies(
             log_path, tree_path, args.proof_size, args.proofs, args.pymerkle_cold_proofs
         )
     print(
@@ -537,15 +579,17 @@ def main() -> None:
         f"cache, latest checkpoint unknown); pymerkle's subroot cache cleared before every proof "
         f"(each rebuilds its subroots from all leaves, so {args.pymerkle_cold_proofs} proofs).\n"
         f"  warm: one long-lived object each, after {args.proofs} random warm-up proofs of each "
-        "kind. 50 of our proofs of each kind verified against the checkpoint's root."
+        "kind.\n  memory: a long-lived log object that keeps its tree in memory "
+        f"({loaded}), compared with pymerkle warm.\n"
+        "  50 of our proofs of each kind and each way verified against the checkpoint's root."
     )
     for kind in ("inclusion", "consistency"):
-        for cache in ("cold", "warm"):
+        for cache, peer_cache in (("cold", "cold"), ("warm", "warm"), ("memory", "warm")):
             ours = summary(times[f"ours {kind} {cache}"])
-            peer = summary(times[f"pymerkle {kind} {cache}"])
+            peer = summary(times[f"pymerkle {kind} {peer_cache}"])
             ratio = peer[0] / ours[0]
             print(
-                f"{kind:<12}{cache}: ours {ours[0]:7.3f} / {ours[1]:7.3f}   "
+                f"{kind:<12}{cache:<7}: ours {ours[0]:7.3f} / {ours[1]:7.3f}   "
                 f"pymerkle {peer[0]:9.3f} / {peer[1]:9.3f}   ours {ratio:7.1f}x faster; "
                 f"< 0.2 ms: {verdict(ours[0] < 0.2)}, >= 50x: {verdict(ratio >= 50)}"
             )

@@ -17,12 +17,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.errors import LogStateError
+from registry.resident import DEFAULT_MAX_LEAVES, ResidentTree
 from registry.store import Batch, CredentialRow, Head, LogStore, StoredCheckpoint
 from schemas.canonical import canonical_json
 from schemas.log_entry import ENTRY_VERSION
 from schemas.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
+    MemoryTree,
     NodeReader,
     consistency_proof,
     inclusion_proof,
@@ -150,6 +152,16 @@ class TransparencyLog:
         self._seen: StoredCheckpoint | None = None
         """The largest checkpoint this object has read or written. Checkpoints never change and
         the log only grows, so any size up to it is known to be in the log without a query."""
+        self._resident: ResidentTree | None = None
+
+    def keep_in_memory(self, max_leaves: int = DEFAULT_MAX_LEAVES) -> int:
+        """Answer proofs from a copy of the tree in memory while the log has at most
+        ``max_leaves`` entries, for a process that serves many proofs. Loads the tree now (about
+        two seconds per million entries) and returns its size; entries appended later, by this
+        process or another, are read in when a proof first asks for a tree that holds them."""
+        self._resident = ResidentTree(self.store, max_leaves=max_leaves)
+        tree = self._resident.covering(self.checkpoint())
+        return tree.size if tree is not None else 0
 
     @property
     def vkey(self) -> str:
@@ -274,12 +286,24 @@ class TransparencyLog:
         roots[covering.size] = covering.root_hash
         return [roots[size] for size in sizes], results[len(other) :]
 
+    def _in_memory(self, covering: StoredCheckpoint) -> MemoryTree | None:
+        return self._resident.covering(covering) if self._resident is not None else None
+
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` (default: latest checkpoint)."""
         covering = self._covering(size)
         size = covering.size if size is None else size
         if not 0 <= index < size:
             raise LogStateError(f"index {index} is outside the tree of size {size}")
+        tree = self._in_memory(covering)
+        if tree is not None:
+            return InclusionProof(
+                index,
+                size,
+                tree.node_at(0, index),
+                tuple(tree.inclusion_proof(index, size)),
+                covering.root_hash if size == covering.size else tree.root(size),
+            )
         [root], [leaf, *proof] = self._proof(
             covering,
             [size],
@@ -292,6 +316,15 @@ class TransparencyLog:
         if not 0 < old <= new:
             raise LogStateError(f"a consistency proof needs 0 < old <= new, not {old}, {new}")
         covering = self._covering(new)
+        tree = self._in_memory(covering)
+        if tree is not None:
+            return ConsistencyProof(
+                old,
+                new,
+                tree.root(old),
+                covering.root_hash if new == covering.size else tree.root(new),
+                tuple(tree.consistency_proof(old, new)),
+            )
         [old_root, new_root], proof = self._proof(
             covering, [old, new], lambda node_at: consistency_proof(old, new, node_at)
         )

@@ -57,6 +57,7 @@ class LogEntry(SQLModel, table=True):
 
 class LogNode(SQLModel, table=True):
     __tablename__ = "log_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))

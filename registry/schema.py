@@ -25,12 +25,12 @@ def _config() -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every migration not yet applied; a no-op on a current database."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration up to ``revision`` not yet applied; a no-op on a current database."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def is_current(engine: Engine) -> bool:

@@ -73,6 +73,9 @@ _SELECT_CHECKPOINT = "SELECT size, root_hash, note, signed_at FROM log_checkpoin
 # log_entries. SQLite reads the arrays from JSON, each interior coordinate packed in one integer
 # (level * 2**56 + index: unpacking it is cheaper than reading a JSON pair), and is made to loop
 # over them (CROSS JOIN); PostgreSQL takes typed arrays.
+_SELECT_LEAF_HASHES = (
+    "SELECT leaf_hash FROM log_entries WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+)
 _INDEX_BITS = 56
 _MAX_LEVEL = 64
 _SQLITE_NODES = (
@@ -194,6 +197,8 @@ class LogStore(Protocol):
     def scan_entries(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]: ...
 
     def scan_nodes(self) -> Iterator[tuple[int, int, bytes]]: ...
+
+    def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]: ...
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
 
@@ -461,6 +466,15 @@ class SqlLogStore:
         columns = [_NODES.c.level, _NODES.c.idx, _NODES.c.hash]
         for level, index, value in self._scan(columns, columns[:2], (0, -1)):
             yield level, index, bytes(value)
+
+    def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]:
+        """The stored leaf hashes of indexes ``[start, stop)`` in index order, streamed from one
+        statement; fewer when entries are missing (the caller checks the count)."""
+        with self._cursor() as cursor:
+            cursor.execute(_SELECT_LEAF_HASHES.format(mark=self._mark), (start, stop))
+            while rows := cursor.fetchmany(self._scan_chunk):
+                for (leaf,) in rows:
+                    yield bytes(leaf)
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
         """The checkpoint of tree size ``size``, or the latest."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from itertools import islice
 
 from schemas.errors import InvalidProof, MalformedDocument, MalformedProof
@@ -24,6 +25,7 @@ __all__ = [
     "HASH_SIZE",
     "MemoryTree",
     "NodeReader",
+    "RangeRoot",
     "append_nodes",
     "consistency_proof",
     "inclusion_proof",
@@ -96,58 +98,90 @@ def tree_root(size: int, node_at: NodeReader) -> bytes:
     return _fold(0, size, node_at) if size else EMPTY_ROOT
 
 
-def inclusion_proof(index: int, size: int, node_at: NodeReader) -> list[bytes]:
-    """PATH(index, D[0:size]) of RFC 9162 §2.1.3.1, leaf side first.
+RangeRoot = Callable[[int, int], bytes]
+"""``range_root(start, end)``: MTH(D[start:end]) of an incomplete right edge of a tree, which is
+no stored node; by default folded from the complete nodes under it, but a caller that serves
+many proofs for one tree size may hand in a cached one."""
 
-    Walks down from the root: the sibling of a left turn is the (possibly incomplete) right part,
-    folded from its complete blocks; the sibling of a right turn is one complete node.
+
+def _path(
+    index: int, level: int, size: int, node_at: NodeReader, range_root: RangeRoot
+) -> list[bytes]:
+    """The hashes that lead from node ``(level, index)`` to the root of the tree of ``size``
+    leaves, lowest first.
+
+    Below the level where the node's path and the tree's last leaf's path meet, every sibling is
+    complete except possibly the last, the right edge; above it, the path turns right exactly
+    where the node index has a 1 bit, and each such sibling is a complete node on the left. So the
+    path is read, not searched: at most one ``range_root`` and ``log2(size)`` ``node_at`` calls.
     """
-    if not 0 <= index < size:
-        raise MalformedProof(f"index {index} is outside a tree of size {size}", "index")
-    proof = []
-    start, end = 0, size
-    while end - start > 1:
-        half = _split(end - start)
-        middle = start + half
-        if index < middle:
-            proof.append(_fold(middle, end, node_at))
-            end = middle
+    inner = (index ^ ((size - 1) >> level)).bit_length()
+    proof = [node_at(level + step, (index >> step) ^ 1) for step in range(inner - 1)]
+    if inner:
+        top = level + inner - 1
+        sibling = (index >> (inner - 1)) ^ 1
+        if (sibling + 1) << top <= size:
+            proof.append(node_at(top, sibling))
         else:
-            level = half.bit_length() - 1
-            proof.append(node_at(level, start >> level))
-            start = middle
-    proof.reverse()
+            proof.append(range_root(sibling << top, size))
+    index >>= inner
+    level += inner
+    while index:
+        if index & 1:
+            proof.append(node_at(level, index ^ 1))
+        index >>= 1
+        level += 1
     return proof
 
 
-def consistency_proof(old_size: int, new_size: int, node_at: NodeReader) -> list[bytes]:
+def inclusion_proof(
+    index: int, size: int, node_at: NodeReader, range_root: RangeRoot | None = None
+) -> list[bytes]:
+    """PATH(index, D[0:size]) of RFC 9162 §2.1.3.1, leaf side first."""
+    _check_index(index, size)
+    return _path(index, 0, size, node_at, range_root or _folder(node_at))
+
+
+def consistency_proof(
+    old_size: int, new_size: int, node_at: NodeReader, range_root: RangeRoot | None = None
+) -> list[bytes]:
     """PROOF(old_size, D[0:new_size]) of RFC 9162 §2.1.4.1, leaf side first.
 
-    Empty when the sizes are equal. Raises ``MalformedProof`` when ``old_size`` is 0 and
-    ``new_size`` is not: the RFC defines no proof from the empty tree, and every tree extends it.
+    The old tree's last complete subtree is a node of the new tree; the proof is that node's path
+    to the new root, preceded by the node itself unless it is the whole old tree (the verifier has
+    that one: it is the old root). Empty when the sizes are equal.
     """
+    seed = _consistency_seed(old_size, new_size)
+    if seed is None:
+        return []
+    level, index = seed
+    proof = _path(index, level, new_size, node_at, range_root or _folder(node_at))
+    if index:
+        proof.insert(0, node_at(level, index))
+    return proof
+
+
+def _check_index(index: int, size: int) -> None:
+    if not 0 <= index < size:
+        raise MalformedProof(f"index {index} is outside a tree of size {size}", "index")
+
+
+def _consistency_seed(old_size: int, new_size: int) -> tuple[int, int] | None:
+    """The old tree's last complete subtree as ``(level, index)``; ``None`` when the sizes are
+    equal. Raises ``MalformedProof`` when ``old_size`` is 0 and ``new_size`` is not: the RFC
+    defines no proof from the empty tree."""
     if not 0 <= old_size <= new_size:
         raise MalformedProof(f"sizes {old_size} -> {new_size} do not grow", "size")
     if old_size == new_size:
-        return []
+        return None
     if old_size == 0:
         raise MalformedProof("no consistency proof exists from the empty tree", "size")
-    proof = []
-    start, end, whole_old_tree = 0, new_size, True
-    while old_size != end:
-        half = _split(end - start)
-        middle = start + half
-        if old_size <= middle:
-            proof.append(_fold(middle, end, node_at))
-            end = middle
-        else:
-            level = half.bit_length() - 1
-            proof.append(node_at(level, start >> level))
-            start, whole_old_tree = middle, False
-    if not whole_old_tree:
-        proof.append(_fold(start, end, node_at))
-    proof.reverse()
-    return proof
+    level = (old_size & -old_size).bit_length() - 1
+    return level, (old_size - 1) >> level
+
+
+def _folder(node_at: NodeReader) -> RangeRoot:
+    return lambda start, end: _fold(start, end, node_at)
 
 
 def append_nodes(
@@ -277,14 +311,23 @@ def verify_consistency(
 class MemoryTree:
     """An append-only tree held in memory, one list of complete node hashes per level.
 
-    For tests, the offline verifier and benchmarks; ``node_at`` is a ``NodeReader`` for any tree
-    size up to ``size``, since a smaller tree's complete nodes are the same.
+    ``node_at`` is a ``NodeReader`` for any tree size up to ``size``, since a smaller tree's
+    complete nodes are the same. Its own proofs skip that reader's checks (the proof functions
+    only ask for nodes complete in the requested size, which is checked once) and keep the last
+    few right-edge roots, so a proof costs a few microseconds: the registry serves proofs from one
+    of these, and tests and benchmarks build trees with it.
     """
 
     _BATCH = 4096
+    _RIGHT_EDGES = 256
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         self._levels: list[list[bytes]] = [[]]
+        levels = self._levels
+        self._read: NodeReader = lambda level, index: levels[level][index]
+        self._range_root: RangeRoot = lru_cache(maxsize=self._RIGHT_EDGES)(
+            lambda start, end: _fold(start, end, self._read)
+        )
         self.extend(leaf_hashes)
 
     @property
@@ -315,7 +358,19 @@ class MemoryTree:
 
     def root(self, size: int | None = None) -> bytes:
         """The root of this tree, or of its first ``size`` leaves."""
-        size = self.size if size is None else size
+        return tree_root(self._size(size), self._read)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """``inclusion_proof`` in this tree, or in its first ``size`` leaves."""
+        return inclusion_proof(index, self._size(size), self._read, self._range_root)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """``consistency_proof`` from ``old_size`` to this tree or its first ``new_size``."""
+        return consistency_proof(old_size, self._size(new_size), self._read, self._range_root)
+
+    def _size(self, size: int | None) -> int:
+        if size is None:
+            return self.size
         if size > self.size:
             raise MalformedProof(f"tree size {size} is beyond {self.size} leaves", "size")
-        return tree_root(size, self.node_at)
+        return size

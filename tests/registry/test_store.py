@@ -8,13 +8,16 @@ from collections.abc import Callable
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
+from registry.database import is_sqlite, make_engine
 from registry.errors import LogStateError
 from registry.log import Draft, TransparencyLog, _entry_from_parts, _entry_start
+from registry.schema import migrate
 from registry.store import Batch, Head, SqlLogStore
 from schemas.canonical import canonical_json
 from schemas.log_entry import encode_entry
@@ -238,3 +241,28 @@ def test_split_entry_encoding_equals_the_canonical_entry(
     ts after; the bytes must be exactly the JCS form of the whole entry."""
     start = _entry_start(canonical_json(kind), body)
     assert _entry_from_parts(start, prev, ts) == encode_entry(kind, prev, ts, body)
+
+
+def test_upgrading_a_filled_log_keeps_every_node_and_proof(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0001_log")
+        store = SqlLogStore(engine)
+        key = Ed25519PrivateKey.generate()
+        log = TransparencyLog(store, origin=ORIGIN, key=key)
+        sizes = _fill(log)
+        nodes = list(store.scan_nodes())
+        migrate(engine)
+        assert list(SqlLogStore(engine).scan_nodes()) == nodes
+        fresh = TransparencyLog(SqlLogStore(engine), origin=ORIGIN, key=key)
+        for index in range(sizes[-1]):
+            proof = fresh.inclusion_proof(index)
+            verify_inclusion(proof.leaf_hash, index, proof.size, proof.proof, proof.root)
+        if is_sqlite(engine):
+            with engine.connect() as connection:
+                table = connection.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'log_nodes'"
+                ).scalar_one()
+            assert table.endswith("WITHOUT ROWID")
+    finally:
+        engine.dispose()

@@ -26,9 +26,16 @@ Exception tree (each error carries a stable ``code``; see docs/errors.md)::
     │   ├── InvalidNoteSignature a trusted key's signature does not verify
     │   ├── UnverifiedNote       no signature by a trusted key (or by the log)
     │   └── CheckpointOriginMismatch  checkpoint of another log
-    └── TileError                a tlog-tiles path, tile or bundle refused (``tiles``)
-        ├── MalformedTilePath    not the canonical tile or bundle path
-        └── MalformedTile        tile or entry bundle of the wrong size or shape
+    ├── TileError                a tlog-tiles path, tile or bundle refused (``tiles``)
+    │   ├── MalformedTilePath    not the canonical tile or bundle path
+    │   └── MalformedTile        tile or entry bundle of the wrong size or shape
+    └── StatusListError          a Bitstring Status List refused or misused (``status_list``)
+        ├── MalformedStatusList  encodedList or status list credential not in form
+        │   ├── StatusListTooShort   fewer than 131,072 entries
+        │   └── StatusListTooLarge   past the decompression limit
+        ├── MalformedStatusEntry credentialStatus entry not in form
+        ├── StatusIndexOutOfRange    index outside the list
+        └── StatusListFull       not enough free indexes to allocate
 """
 
 from schemas.errors import (
@@ -45,12 +52,19 @@ from schemas.errors import (
     MalformedDocument,
     MalformedNote,
     MalformedProof,
+    MalformedStatusEntry,
+    MalformedStatusList,
     MalformedTile,
     MalformedTilePath,
     MalformedVerifierKey,
     NoteError,
     ProofError,
     SchemaError,
+    StatusIndexOutOfRange,
+    StatusListError,
+    StatusListFull,
+    StatusListTooLarge,
+    StatusListTooShort,
     TileError,
     UnknownFramework,
     UnknownLevel,
@@ -72,12 +86,19 @@ __all__ = [
     "MalformedDocument",
     "MalformedNote",
     "MalformedProof",
+    "MalformedStatusEntry",
+    "MalformedStatusList",
     "MalformedTile",
     "MalformedTilePath",
     "MalformedVerifierKey",
     "NoteError",
     "ProofError",
     "SchemaError",
+    "StatusIndexOutOfRange",
+    "StatusListError",
+    "StatusListFull",
+    "StatusListTooLarge",
+    "StatusListTooShort",
     "TileError",
     "UnknownFramework",
     "UnknownLevel",

@@ -16,12 +16,19 @@ __all__ = [
     "MalformedDocument",
     "MalformedNote",
     "MalformedProof",
+    "MalformedStatusEntry",
+    "MalformedStatusList",
     "MalformedTile",
     "MalformedTilePath",
     "MalformedVerifierKey",
     "NoteError",
     "ProofError",
     "SchemaError",
+    "StatusIndexOutOfRange",
+    "StatusListError",
+    "StatusListFull",
+    "StatusListTooLarge",
+    "StatusListTooShort",
     "TileError",
     "UnknownFramework",
     "UnknownLevel",
@@ -140,3 +147,52 @@ class MalformedTilePath(TileError):
 
 class MalformedTile(TileError):
     code = "tile_malformed"
+
+
+class StatusListError(SchemaError):
+    """A Bitstring Status List, status entry or index was refused (``status_list``); raised as
+    itself only for API misuse, such as a naive ``valid_from``."""
+
+    code = "status_list_error"
+
+
+class MalformedStatusList(StatusListError):
+    code = "status_list_malformed"
+
+
+class StatusListTooShort(MalformedStatusList):
+    """The spec's ``STATUS_LIST_LENGTH_ERROR``: fewer entries than herd privacy needs."""
+
+    code = "status_list_too_short"
+
+
+class StatusListTooLarge(MalformedStatusList):
+    code = "status_list_too_large"
+
+
+class MalformedStatusEntry(StatusListError):
+    code = "status_entry_malformed"
+
+
+class StatusIndexOutOfRange(StatusListError):
+    """The spec's ``RANGE_ERROR``: an index past the end of the list it is looked up in."""
+
+    code = "status_index_out_of_range"
+
+    def __init__(self, index: int, size: int) -> None:
+        super().__init__(f"index {index} is outside 0..{size - 1}", "statusListIndex")
+        self.index = index
+        self.size = size
+
+
+class StatusListFull(StatusListError):
+    """Fewer free indexes than asked for; ``free`` says how many a caller can still take here
+    before starting another list."""
+
+    code = "status_list_full"
+
+    def __init__(self, wanted: int, free: int, size: int) -> None:
+        super().__init__(f"{wanted} indexes wanted, {free} of {size} free", "statusListIndex")
+        self.wanted = wanted
+        self.free = free
+        self.size = size

@@ -24,12 +24,13 @@ from schemas.log_entry import ENTRY_VERSION
 from schemas.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
-    MemoryTree,
     NodeReader,
+    RangeRoot,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
-    tree_root,
+    range_nodes,
+    subtree_root,
 )
 from schemas.note import Checkpoint, VerifierKey, format_checkpoint, format_vkey, sign_note
 
@@ -235,34 +236,32 @@ class TransparencyLog:
         if self._seen is None or checkpoint.size > self._seen.size:
             self._seen = checkpoint
 
-    def _covering(self, size: int | None) -> StoredCheckpoint:
-        """A checkpoint of at least ``size`` (``None``: the latest), queried only when none seen
-        so far covers it; raises if the log is smaller than ``size``."""
+    def _seen_covering(self, size: int) -> StoredCheckpoint | None:
         seen = self._seen
-        if size is not None and seen is not None and size <= seen.size:
-            covering = seen
-        else:
-            covering = self.checkpoint()
-        if size is not None and not 0 < size <= covering.size:
-            raise LogStateError(f"tree size {size} is outside the log's 1..{covering.size}")
-        return covering
+        return seen if seen is not None and size <= seen.size else None
+
+    def _covering(self, size: int) -> StoredCheckpoint:
+        """A checkpoint of at least ``size``, queried only when none seen so far covers it;
+        raises if the log is smaller than ``size``."""
+        return _covering_or_raise(self._seen_covering(size) or self.checkpoint(), size)
 
     def _proof(
         self,
-        covering: StoredCheckpoint,
         sizes: Sequence[int],
-        make: Callable[[NodeReader], list[bytes]],
+        make: Callable[[NodeReader, RangeRoot], list[bytes]],
     ) -> tuple[list[bytes], list[bytes]]:
         """The roots of the trees of ``sizes`` and what ``make`` returns, from one round trip.
 
         ``make`` runs twice: once to learn which nodes it needs (they depend only on sizes and
         indexes), then with them fetched. A root is the covering checkpoint's when the size is
         its size, else it is folded from the same stored nodes (any size up to the checkpoint's
-        has its complete nodes stored)."""
-        other = sorted({size for size in sizes if size != covering.size})
+        has its complete nodes stored). When no checkpoint seen so far covers the largest size,
+        the latest is read in the same statement as the nodes, and every root is folded."""
+        known = self._seen_covering(max(sizes))
+        other = sorted({size for size in sizes if known is None or size != known.size})
 
-        def run(node_at: NodeReader) -> list[bytes]:
-            return [*(tree_root(size, node_at) for size in other), *make(node_at)]
+        def run(node_at: NodeReader, range_root: RangeRoot) -> list[bytes]:
+            return [*(range_root(0, size) for size in other), *make(node_at, range_root)]
 
         wanted: list[tuple[int, int]] = []
 
@@ -270,8 +269,16 @@ class TransparencyLog:
             wanted.append((level, index))
             return _UNKNOWN
 
-        run(record)
-        found = self.store.nodes(wanted)
+        def record_range(start: int, end: int) -> bytes:
+            wanted.extend(range_nodes(start, end))
+            return _UNKNOWN
+
+        run(record, record_range)
+        if known is None:
+            found, latest = self.store.nodes_and_latest(wanted)
+            self._saw(_covering_or_raise(latest, max(sizes)))
+        else:
+            found = self.store.nodes(wanted)
 
         def read(level: int, index: int) -> bytes:
             try:
@@ -281,33 +288,34 @@ class TransparencyLog:
                     f"node ({level}, {index}) is missing from the store: run `skillcert log audit`"
                 ) from None
 
-        results = run(read)
+        results = run(read, lambda start, end: subtree_root(start, end, read))
         roots = dict(zip(other, results, strict=False))
-        roots[covering.size] = covering.root_hash
+        if known is not None:
+            roots[known.size] = known.root_hash
         return [roots[size] for size in sizes], results[len(other) :]
-
-    def _in_memory(self, covering: StoredCheckpoint) -> MemoryTree | None:
-        return self._resident.covering(covering) if self._resident is not None else None
 
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` (default: latest checkpoint)."""
-        covering = self._covering(size)
-        size = covering.size if size is None else size
+        size = self.checkpoint().size if size is None else size
         if not 0 <= index < size:
             raise LogStateError(f"index {index} is outside the tree of size {size}")
-        tree = self._in_memory(covering)
-        if tree is not None:
-            return InclusionProof(
-                index,
-                size,
-                tree.node_at(0, index),
-                tuple(tree.inclusion_proof(index, size)),
-                covering.root_hash if size == covering.size else tree.root(size),
-            )
+        if self._resident is not None:
+            covering = self._covering(size)
+            tree = self._resident.covering(covering)
+            if tree is not None:
+                return InclusionProof(
+                    index,
+                    size,
+                    tree.node_at(0, index),
+                    tuple(tree.inclusion_proof(index, size)),
+                    covering.root_hash if size == covering.size else tree.root(size),
+                )
         [root], [leaf, *proof] = self._proof(
-            covering,
             [size],
-            lambda node_at: [node_at(0, index), *inclusion_proof(index, size, node_at)],
+            lambda node_at, range_root: [
+                node_at(0, index),
+                *inclusion_proof(index, size, node_at, range_root),
+            ],
         )
         return InclusionProof(index, size, leaf, tuple(proof), root)
 
@@ -315,17 +323,26 @@ class TransparencyLog:
         """Proof that the tree of size ``old`` is a prefix of the tree of size ``new``."""
         if not 0 < old <= new:
             raise LogStateError(f"a consistency proof needs 0 < old <= new, not {old}, {new}")
-        covering = self._covering(new)
-        tree = self._in_memory(covering)
-        if tree is not None:
-            return ConsistencyProof(
-                old,
-                new,
-                tree.root(old),
-                covering.root_hash if new == covering.size else tree.root(new),
-                tuple(tree.consistency_proof(old, new)),
-            )
+        if self._resident is not None:
+            covering = self._covering(new)
+            tree = self._resident.covering(covering)
+            if tree is not None:
+                return ConsistencyProof(
+                    old,
+                    new,
+                    tree.root(old),
+                    covering.root_hash if new == covering.size else tree.root(new),
+                    tuple(tree.consistency_proof(old, new)),
+                )
         [old_root, new_root], proof = self._proof(
-            covering, [old, new], lambda node_at: consistency_proof(old, new, node_at)
+            [old, new],
+            lambda node_at, range_root: consistency_proof(old, new, node_at, range_root),
         )
         return ConsistencyProof(old, new, old_root, new_root, tuple(proof))
+
+
+def _covering_or_raise(checkpoint: StoredCheckpoint | None, size: int) -> StoredCheckpoint:
+    if checkpoint is None or not 0 < size <= checkpoint.size:
+        have = checkpoint.size if checkpoint is not None else 0
+        raise LogStateError(f"tree size {size} is outside the log's 1..{have}")
+    return checkpoint

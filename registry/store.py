@@ -79,17 +79,26 @@ _SELECT_LEAF_HASHES = (
 _INDEX_BITS = 56
 _MAX_LEVEL = 64
 _SQLITE_NODES = (
-    "SELECT 0, e.idx, e.leaf_hash FROM json_each(?) AS w CROSS JOIN log_entries AS e "
-    "ON e.idx = w.value "
-    "UNION ALL SELECT n.level, n.idx, n.hash FROM json_each(?) AS w CROSS JOIN log_nodes AS n "
+    "SELECT 0, e.idx, e.leaf_hash, NULL, NULL FROM json_each(?) AS w "
+    "CROSS JOIN log_entries AS e ON e.idx = w.value "
+    "UNION ALL SELECT n.level, n.idx, n.hash, NULL, NULL FROM json_each(?) AS w "
+    "CROSS JOIN log_nodes AS n "
     "ON n.level = w.value >> 56 AND n.idx = w.value & 72057594037927935"  # 2**56 - 1
 )
 _POSTGRES_NODES = (
-    "SELECT 0::int2, e.idx, e.leaf_hash FROM unnest(%s::int8[]) AS w(idx) JOIN log_entries AS e "
-    "ON e.idx = w.idx "
-    "UNION ALL SELECT n.level, n.idx, n.hash FROM unnest(%s::int2[], %s::int8[]) AS w(level, idx) "
+    "SELECT 0::int2, e.idx, e.leaf_hash, NULL::text, NULL::int8 "
+    "FROM unnest(%s::int8[]) AS w(idx) JOIN log_entries AS e ON e.idx = w.idx "
+    "UNION ALL SELECT n.level, n.idx, n.hash, NULL::text, NULL::int8 "
+    "FROM unnest(%s::int2[], %s::int8[]) AS w(level, idx) "
     "JOIN log_nodes AS n ON n.level = w.level AND n.idx = w.idx"
 )
+# The same, and the latest checkpoint as a row of level -1, so a proof needs one round trip.
+_WITH_LATEST_CHECKPOINT = (
+    " UNION ALL SELECT * FROM (SELECT -1{cast}, size, root_hash, note, signed_at "
+    "FROM log_checkpoints ORDER BY size DESC LIMIT 1) AS latest"
+)
+_SQLITE_NODES_AND_LATEST = _SQLITE_NODES + _WITH_LATEST_CHECKPOINT.format(cast="")
+_POSTGRES_NODES_AND_LATEST = _POSTGRES_NODES + _WITH_LATEST_CHECKPOINT.format(cast="::int2")
 _NODE_CACHE = 1 << 16
 
 
@@ -191,6 +200,10 @@ class LogStore(Protocol):
     def append(self, build: BuildBatch, sign: SignCheckpoint) -> Appended: ...
 
     def nodes(self, coordinates: Iterable[Coordinate]) -> dict[Coordinate, bytes]: ...
+
+    def nodes_and_latest(
+        self, coordinates: Iterable[Coordinate]
+    ) -> tuple[dict[Coordinate, bytes], StoredCheckpoint | None]: ...
 
     def entries(self, start: int, stop: int) -> list[bytes]: ...
 
@@ -379,6 +392,17 @@ class SqlLogStore:
         """The stored complete nodes at ``coordinates`` (level 0 = leaf hashes); a coordinate
         that is not (yet) a complete node is absent from the result. Complete nodes never
         change, so they are cached."""
+        return self._read_nodes(coordinates, latest=False)[0]
+
+    def nodes_and_latest(
+        self, coordinates: Iterable[Coordinate]
+    ) -> tuple[dict[Coordinate, bytes], StoredCheckpoint | None]:
+        """``nodes(coordinates)`` and the latest checkpoint, read in one statement."""
+        return self._read_nodes(coordinates, latest=True)
+
+    def _read_nodes(
+        self, coordinates: Iterable[Coordinate], *, latest: bool
+    ) -> tuple[dict[Coordinate, bytes], StoredCheckpoint | None]:
         found: dict[Coordinate, bytes] = {}
         wanted: list[Coordinate] = []
         cache = self._cache
@@ -389,14 +413,18 @@ class SqlLogStore:
                 wanted.append(coordinate)
             else:
                 found[coordinate] = cached
-        if not wanted:
-            return found
+        if not wanted and not latest:
+            return found, None
+        checkpoint = None
         with self._cursor() as cursor:
-            cursor.execute(*self._nodes_query(wanted))
-            for level, index, value in cursor.fetchall():
-                found[(level, index)] = bytes(value)
+            cursor.execute(*self._nodes_query(wanted, latest=latest))
+            for level, index, value, note, signed_at in cursor.fetchall():
+                if level < 0:
+                    checkpoint = StoredCheckpoint(index, bytes(value), note, signed_at)
+                else:
+                    found[(level, index)] = bytes(value)
         self._remember(found)
-        return found
+        return found, checkpoint
 
     def _remember(self, nodes: dict[Coordinate, bytes]) -> None:
         """Cache ``nodes``, then, past ``_NODE_CACHE`` nodes, drop whole levels from the lowest
@@ -410,7 +438,9 @@ class SqlLogStore:
                 return
             total -= len(cache.pop(level))
 
-    def _nodes_query(self, coordinates: Sequence[Coordinate]) -> tuple[str, tuple[Any, ...]]:
+    def _nodes_query(
+        self, coordinates: Sequence[Coordinate], *, latest: bool
+    ) -> tuple[str, tuple[Any, ...]]:
         """The statement and parameters for ``coordinates``; one outside any tree the store can
         hold is left out, so it is absent from the result like any other missing node."""
         leaves: list[int] = []
@@ -424,9 +454,11 @@ class SqlLogStore:
                 leaves.append(index)
         if self._sqlite:
             packed = [level << _INDEX_BITS | index for level, index in interior]
-            return _SQLITE_NODES, (json.dumps(leaves), json.dumps(packed))
+            statement = _SQLITE_NODES_AND_LATEST if latest else _SQLITE_NODES
+            return statement, (json.dumps(leaves), json.dumps(packed))
         levels = [level for level, _ in interior]
-        return _POSTGRES_NODES, (leaves, levels, [index for _, index in interior])
+        statement = _POSTGRES_NODES_AND_LATEST if latest else _POSTGRES_NODES
+        return statement, (leaves, levels, [index for _, index in interior])
 
     def entries(self, start: int, stop: int) -> list[bytes]:
         """Entry bytes of indexes ``[start, stop)``, in order."""

@@ -31,6 +31,7 @@ __all__ = [
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "range_nodes",
     "root_from_inclusion_proof",
     "subtree_root",
     "tree_root",
@@ -64,15 +65,24 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def _fold(start: int, end: int, node_at: NodeReader) -> bytes:
-    """MTH(D[start:end]) for a range whose ``start`` is aligned to a power of two at least as long
-    as the range: the greedy largest-first blocks are then complete aligned subtrees, and the
-    RFC's left-heavy recursion equals folding them from the right."""
+def range_nodes(start: int, end: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of the complete aligned blocks that make up ``[start, end)``,
+    largest first, for a range whose ``start`` is aligned to a power of two at least as long as
+    the range (a subtree of an RFC 9162 tree, or a tree's incomplete right edge). These are the
+    nodes its hash is folded from, so a reader can fetch them before hashing."""
     nodes = []
     while start < end:
         level = (end - start).bit_length() - 1
-        nodes.append(node_at(level, start >> level))
+        nodes.append((level, start >> level))
         start += 1 << level
+    return nodes
+
+
+def _fold(start: int, end: int, node_at: NodeReader) -> bytes:
+    """MTH(D[start:end]) for a range ``range_nodes`` accepts: the greedy largest-first blocks are
+    complete aligned subtrees, and the RFC's left-heavy recursion equals folding them from the
+    right."""
+    nodes = [node_at(level, index) for level, index in range_nodes(start, end)]
     root = nodes.pop()
     while nodes:
         root = node_hash(nodes.pop(), root)

@@ -145,6 +145,39 @@ def test_proofs_beyond_the_tree_are_refused(log: TransparencyLog) -> None:
         log.consistency_proof(3, 2)
 
 
+def test_a_log_object_that_has_seen_no_checkpoint_gives_the_same_proofs(
+    log: TransparencyLog, make_log: Callable[..., TransparencyLog], store: SqlLogStore
+) -> None:
+    """A fresh object reads the latest checkpoint with the nodes and folds every root."""
+    sizes = _fill(log)
+    roots = {checkpoint.size: checkpoint.root_hash for checkpoint in store.checkpoints()}
+    for size in range(1, sizes[-1] + 1):
+        for index in range(0, size, 3):
+            proof = make_log().inclusion_proof(index, size)
+            assert proof == log.inclusion_proof(index, size)
+            assert proof.root == roots.get(size, proof.root)
+        for old in range(1, size + 1, 2):
+            assert make_log().consistency_proof(old, size) == log.consistency_proof(old, size)
+    for refused in (
+        lambda fresh: fresh.inclusion_proof(0, sizes[-1] + 1),
+        lambda fresh: fresh.consistency_proof(1, sizes[-1] + 1),
+    ):
+        with pytest.raises(LogStateError, match=f"outside the log's 1..{sizes[-1]}"):
+            refused(make_log())
+
+
+def test_nodes_and_latest_read_the_latest_checkpoint_with_the_nodes(
+    log: TransparencyLog, store: SqlLogStore
+) -> None:
+    assert store.nodes_and_latest([(0, 0)]) == ({}, None)
+    sizes = _fill(log)
+    nodes, latest = store.nodes_and_latest([(0, 0), (1, 0), (3, 0), (0, sizes[-1])])
+    assert latest == store.checkpoint()
+    assert latest is not None and latest.size == sizes[-1]
+    assert set(nodes) == {(0, 0), (1, 0), (3, 0)}
+    assert nodes == store.nodes([(0, 0), (1, 0), (3, 0)])
+
+
 def test_scans_return_every_row_in_order_across_chunks(
     store: SqlLogStore, log: TransparencyLog
 ) -> None:

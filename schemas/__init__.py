@@ -29,29 +29,50 @@ Exception tree (each error carries a stable ``code``; see docs/errors.md)::
     ├── TileError                a tlog-tiles path, tile or bundle refused (``tiles``)
     │   ├── MalformedTilePath    not the canonical tile or bundle path
     │   └── MalformedTile        tile or entry bundle of the wrong size or shape
-    └── StatusListError          a Bitstring Status List refused or misused (``status_list``)
-        ├── MalformedStatusList  encodedList or status list credential not in form
-        │   ├── StatusListTooShort   fewer than 131,072 entries
-        │   └── StatusListTooLarge   past the decompression limit
-        ├── MalformedStatusEntry credentialStatus entry not in form
-        ├── StatusIndexOutOfRange    index outside the list
-        └── StatusListFull       not enough free indexes to allocate
+    ├── StatusListError          a Bitstring Status List refused or misused (``status_list``)
+    │   ├── MalformedStatusList  encodedList or status list credential not in form
+    │   │   ├── StatusListTooShort   fewer than 131,072 entries
+    │   │   └── StatusListTooLarge   past the decompression limit
+    │   ├── MalformedStatusEntry credentialStatus entry not in form
+    │   ├── StatusIndexOutOfRange    index outside the list
+    │   └── StatusListFull       not enough free indexes to allocate
+    ├── GovernanceError          scope, issuer status or key refused (``scope``, ``key_lifecycle``)
+    │   ├── MalformedScope       occupation pattern, levels or period not in form
+    │   ├── InvalidStatusHistory issuer status changes that cannot have happened
+    │   ├── MalformedKeyRecord   key record not in form (kid not its JWK's thumbprint, ...)
+    │   └── InvalidKeyLifecycle  overlapping windows, reused kid, bad rotation or compromise
+    │       └── KeyNotFound      no key with that kid
+    └── RecognitionError         a recognition mapping or mapping set refused (``recognition``)
+        ├── MalformedMapping     mapping document not in form
+        │   ├── UnknownMappingFramework  source or target framework unknown
+        │   ├── UnknownMappingLevel      a rule's level not in its framework
+        │   └── DuplicateMappingRule     two rules for one level and occupation
+        └── InconsistentMappings one id and version twice, or one id for two framework pairs
 """
 
 from schemas.errors import (
     CheckpointOriginMismatch,
     DocumentTooLarge,
     DuplicateKey,
+    DuplicateMappingRule,
+    GovernanceError,
+    InconsistentMappings,
     InvalidCertificateNumber,
     InvalidDate,
+    InvalidKeyLifecycle,
     InvalidNationalId,
     InvalidNoteSignature,
     InvalidOccupationCode,
     InvalidProof,
+    InvalidStatusHistory,
+    KeyNotFound,
     MalformedCheckpoint,
     MalformedDocument,
+    MalformedKeyRecord,
+    MalformedMapping,
     MalformedNote,
     MalformedProof,
+    MalformedScope,
     MalformedStatusEntry,
     MalformedStatusList,
     MalformedTile,
@@ -59,6 +80,7 @@ from schemas.errors import (
     MalformedVerifierKey,
     NoteError,
     ProofError,
+    RecognitionError,
     SchemaError,
     StatusIndexOutOfRange,
     StatusListError,
@@ -68,6 +90,8 @@ from schemas.errors import (
     TileError,
     UnknownFramework,
     UnknownLevel,
+    UnknownMappingFramework,
+    UnknownMappingLevel,
     UnknownOccupation,
     UnverifiedNote,
 )
@@ -76,16 +100,25 @@ __all__ = [
     "CheckpointOriginMismatch",
     "DocumentTooLarge",
     "DuplicateKey",
+    "DuplicateMappingRule",
+    "GovernanceError",
+    "InconsistentMappings",
     "InvalidCertificateNumber",
     "InvalidDate",
+    "InvalidKeyLifecycle",
     "InvalidNationalId",
     "InvalidNoteSignature",
     "InvalidOccupationCode",
     "InvalidProof",
+    "InvalidStatusHistory",
+    "KeyNotFound",
     "MalformedCheckpoint",
     "MalformedDocument",
+    "MalformedKeyRecord",
+    "MalformedMapping",
     "MalformedNote",
     "MalformedProof",
+    "MalformedScope",
     "MalformedStatusEntry",
     "MalformedStatusList",
     "MalformedTile",
@@ -93,6 +126,7 @@ __all__ = [
     "MalformedVerifierKey",
     "NoteError",
     "ProofError",
+    "RecognitionError",
     "SchemaError",
     "StatusIndexOutOfRange",
     "StatusListError",
@@ -102,6 +136,8 @@ __all__ = [
     "TileError",
     "UnknownFramework",
     "UnknownLevel",
+    "UnknownMappingFramework",
+    "UnknownMappingLevel",
     "UnknownOccupation",
     "UnverifiedNote",
 ]

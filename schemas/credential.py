@@ -18,6 +18,7 @@ that Beijing day.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -86,10 +87,14 @@ class SkillCredential:
     claims: CredentialClaims
 
 
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_calendar_date(text: str) -> date:
-    """``YYYY-MM-DD`` exactly; raises ``InvalidDate``."""
+    """``YYYY-MM-DD`` exactly; raises ``InvalidDate``. ``date.fromisoformat`` alone would also
+    take other ISO 8601 forms of the same length, such as the week date ``2024-W01-1``."""
     try:
-        if len(text) != 10:
+        if not _CALENDAR_DATE.fullmatch(text):
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:

@@ -6,16 +6,25 @@ __all__ = [
     "CheckpointOriginMismatch",
     "DocumentTooLarge",
     "DuplicateKey",
+    "DuplicateMappingRule",
+    "GovernanceError",
+    "InconsistentMappings",
     "InvalidCertificateNumber",
     "InvalidDate",
+    "InvalidKeyLifecycle",
     "InvalidNationalId",
     "InvalidNoteSignature",
     "InvalidOccupationCode",
     "InvalidProof",
+    "InvalidStatusHistory",
+    "KeyNotFound",
     "MalformedCheckpoint",
     "MalformedDocument",
+    "MalformedKeyRecord",
+    "MalformedMapping",
     "MalformedNote",
     "MalformedProof",
+    "MalformedScope",
     "MalformedStatusEntry",
     "MalformedStatusList",
     "MalformedTile",
@@ -23,6 +32,7 @@ __all__ = [
     "MalformedVerifierKey",
     "NoteError",
     "ProofError",
+    "RecognitionError",
     "SchemaError",
     "StatusIndexOutOfRange",
     "StatusListError",
@@ -32,6 +42,8 @@ __all__ = [
     "TileError",
     "UnknownFramework",
     "UnknownLevel",
+    "UnknownMappingFramework",
+    "UnknownMappingLevel",
     "UnknownOccupation",
     "UnverifiedNote",
 ]
@@ -196,3 +208,73 @@ class StatusListFull(StatusListError):
         self.wanted = wanted
         self.free = free
         self.size = size
+
+
+class GovernanceError(SchemaError):
+    """Accreditation scopes, issuer status or issuer keys refused (``scope``, ``key_lifecycle``);
+    raised as itself only for API misuse, such as a naive datetime or a datetime for a date."""
+
+    code = "governance_error"
+
+
+class MalformedScope(GovernanceError):
+    code = "scope_malformed"
+
+
+class InvalidStatusHistory(GovernanceError):
+    """Issuer status changes that cannot have happened: two at one instant, a change to the
+    status already in force, anything after a withdrawal."""
+
+    code = "issuer_status_invalid"
+
+
+class MalformedKeyRecord(GovernanceError):
+    code = "key_record_malformed"
+
+
+class InvalidKeyLifecycle(GovernanceError):
+    """Key records that cannot all hold at once (overlapping windows, a reused kid, keys of two
+    issuers), or a rotation or compromise that would make them so."""
+
+    code = "key_lifecycle_invalid"
+
+
+class KeyNotFound(InvalidKeyLifecycle):
+    code = "key_not_found"
+
+    def __init__(self, kid: str) -> None:
+        super().__init__(f"no key {kid!r} in this issuer's records", "kid")
+        self.kid = kid
+
+
+class RecognitionError(SchemaError):
+    """A recognition mapping or a set of them was refused, or the query was misused
+    (``recognition``); raised as itself only for API misuse, such as a ``datetime`` for ``on``."""
+
+    code = "recognition_error"
+
+
+class MalformedMapping(RecognitionError):
+    code = "mapping_malformed"
+
+
+class UnknownMappingFramework(MalformedMapping):
+    code = "mapping_framework_unknown"
+
+
+class UnknownMappingLevel(MalformedMapping):
+    code = "mapping_level_unknown"
+
+
+class DuplicateMappingRule(MalformedMapping):
+    """Two rules for one (source level, occupation) key: which one applies would depend on the
+    order they were written in, so neither is taken."""
+
+    code = "mapping_rule_duplicate"
+
+
+class InconsistentMappings(RecognitionError):
+    """A set of mappings that cannot all be true: two different documents under one id and
+    version, or versions of one id for different framework pairs."""
+
+    code = "mapping_set_inconsistent"

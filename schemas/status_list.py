@@ -24,7 +24,7 @@ import re
 import secrets
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +43,7 @@ from schemas.errors import (
     StatusListTooLarge,
     StatusListTooShort,
 )
+from schemas.strict_json import require_members
 
 __all__ = [
     "ENTRY_TYPE",
@@ -219,7 +220,7 @@ def _purpose(value: Any, where: str, error: type[StatusListError]) -> str:
     return value
 
 
-def _single_bit(document: dict[str, Any], where: str, error: type[StatusListError]) -> None:
+def _single_bit(document: Mapping[str, Any], where: str, error: type[StatusListError]) -> None:
     """``statusSize`` absent means 1 (§2.1); any other size changes which bits an index names."""
     if "statusSize" in document and not (
         type(document["statusSize"]) is int and document["statusSize"] == 1
@@ -273,17 +274,15 @@ def parse_status_entry(document: Any) -> StatusEntry:
     Strict: the ``id`` must be the one ``StatusEntry`` derives, the index canonical decimal text,
     and no member beyond the five ``to_json`` writes (and ``statusSize`` 1) may appear.
     """
-    if not isinstance(document, dict):
-        raise MalformedStatusEntry("expected a JSON object", "credentialStatus")
-    unknown = sorted(set(document) - _ENTRY_MEMBERS)
-    if unknown:
-        raise MalformedStatusEntry(
-            f"unsupported members {unknown}: only 1-bit revocation and suspension entries are read",
-            "credentialStatus",
-        )
-    missing = sorted(_ENTRY_REQUIRED - set(document))
-    if missing:
-        raise MalformedStatusEntry(f"missing members {missing}", "credentialStatus")
+    document = require_members(
+        document,
+        allowed=_ENTRY_MEMBERS,
+        required=_ENTRY_REQUIRED,
+        error=MalformedStatusEntry,
+        where="credentialStatus",
+        what="a status entry",
+        unknown_because="only 1-bit revocation and suspension entries are read",
+    )
     if document["type"] != ENTRY_TYPE:
         raise MalformedStatusEntry(f"expected {ENTRY_TYPE!r}", "credentialStatus.type")
     _single_bit(document, "credentialStatus.statusSize", MalformedStatusEntry)

@@ -2,17 +2,19 @@
 
 Python's ``json`` module keeps the last of duplicate keys, accepts ``NaN`` and guesses UTF-16 from
 bytes; two parsers disagreeing on such input is how signed documents get read two ways. This
-parser refuses all of it (RFC 8259 §4 "names SHOULD be unique", RFC 7493 I-JSON §2.3).
+parser refuses all of it (RFC 8259 §4 "names SHOULD be unique", RFC 7493 I-JSON §2.3). Once
+parsed, ``require_members`` holds an object to the members its reader knows, for the same reason.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument
+from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument, SchemaError
 
-__all__ = ["parse_strict_json"]
+__all__ = ["parse_strict_json", "require_members"]
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -68,3 +70,33 @@ def parse_strict_json(data: bytes, *, limit: int, what: str = "document") -> Any
         raise MalformedDocument(f"{exc.msg} at offset {exc.pos}", where=what) from exc
     except RecursionError as exc:
         raise MalformedDocument("nesting too deep", where=what) from exc
+
+
+def require_members(
+    document: object,
+    *,
+    allowed: Collection[str],
+    required: Collection[str] | None = None,
+    error: type[SchemaError],
+    where: str,
+    what: str,
+    unknown_because: str = "",
+) -> Mapping[str, Any]:
+    """``document`` if it is a JSON object with every ``required`` member (by default all of
+    ``allowed``) and no member outside ``allowed``; otherwise raises ``error`` at ``where``.
+
+    An unknown member is refused, not skipped: a member one reader ignores and another honours
+    is a document read two ways. ``error`` is the caller's, so each module keeps its own error
+    code; ``what`` ("a scope") names the object when it is not one, and ``unknown_because``
+    says why unknown members are refused where "unknown" alone would mislead.
+    """
+    if not isinstance(document, Mapping):
+        raise error(f"{what} is a JSON object", where)
+    unknown = sorted(set(document).difference(allowed))
+    if unknown:
+        because = f": {unknown_because}" if unknown_because else ""
+        raise error(f"unknown member(s) {', '.join(unknown)}{because}", where)
+    missing = sorted(set(allowed if required is None else required).difference(document))
+    if missing:
+        raise error(f"missing member(s) {', '.join(missing)}", where)
+    return document

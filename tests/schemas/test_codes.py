@@ -97,7 +97,7 @@ def test_load_table_names_file_row_and_field(tmp_path: Path) -> None:
 
 
 def test_frameworks_are_data() -> None:
-    assert builtin_framework_ids() == ["CN-VQ-5", "CN-VQ-8", "HKQF"]
+    assert builtin_framework_ids() == ["CN-VQ-5", "CN-VQ-8", "HKQF", "MO-VSR"]
     five = builtin_framework("CN-VQ-5")
     assert [lv.code for lv in five.levels] == ["5", "4", "3", "2", "1"]
     assert five.level("1").name["zh-Hans"] == "高级技师"

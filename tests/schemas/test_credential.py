@@ -15,11 +15,12 @@ from schemas.credential import (
     CREDENTIAL_SCHEMA_ID,
     CredentialClaims,
     build_credential,
+    parse_calendar_date,
     read_credential,
     valid_from_instant,
     valid_until_instant,
 )
-from schemas.errors import MalformedDocument
+from schemas.errors import InvalidDate, MalformedDocument
 from schemas.json_schema import skill_credential_schema
 from tests.conftest import ISSUER_ID, VECTORS
 
@@ -87,6 +88,15 @@ def test_read_returns_what_was_built(make_claims: Callable[..., CredentialClaims
 def test_dates_are_beijing_days() -> None:
     assert valid_from_instant(date(2026, 3, 1)) == datetime(2026, 2, 28, 16, tzinfo=UTC)
     assert valid_until_instant(date(2026, 3, 1)) == datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-W01-1", "20240101", "2024-1-01", "2024-01-1x", "２０２４-01-01"]
+)
+def test_only_calendar_dates_of_the_form_yyyy_mm_dd_are_read(text: str) -> None:
+    with pytest.raises(InvalidDate):
+        parse_calendar_date(text)
+    assert parse_calendar_date("2024-01-01") == date(2024, 1, 1)
 
 
 def _drop(path: str) -> Callable[[dict[str, Any]], None]:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from types import MappingProxyType
+from typing import Any
+
 import pytest
 
-from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument
-from schemas.strict_json import parse_strict_json
+from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument, MalformedScope
+from schemas.strict_json import parse_strict_json, require_members
 
 
 def test_parses_ordinary_json() -> None:
@@ -35,3 +38,41 @@ def test_size_limit_is_stated() -> None:
     with pytest.raises(DocumentTooLarge, match="11 bytes exceeds the limit of 10 bytes"):
         parse_strict_json(b'"123456789"', limit=10)
     assert parse_strict_json(b'"12345678"', limit=10) == "12345678"
+
+
+def _members(document: Any, **options: Any) -> Any:
+    return require_members(
+        document,
+        allowed=("a", "b", "c"),
+        error=MalformedScope,
+        where="here",
+        what="a thing",
+        **options,
+    )
+
+
+def test_require_members_returns_the_object() -> None:
+    document = {"c": 3, "a": 1}
+    assert _members(document, required=("a",)) is document
+    proxy = MappingProxyType({"a": 1, "b": 2, "c": 3})
+    assert _members(proxy) is proxy
+
+
+@pytest.mark.parametrize(
+    ("document", "options", "message"),
+    [
+        ([("a", 1)], {}, "a thing is a JSON object"),
+        ({"z": 0, "a": 1, "y": 0}, {"required": ()}, "unknown member(s) y, z"),
+        ({"z": 0}, {"required": (), "unknown_because": "only a to c"}, "z: only a to c"),
+        ({"z": 0}, {}, "unknown member(s) z"),
+        ({"b": 2}, {}, "missing member(s) a, c"),
+        ({"b": 2}, {"required": ("c", "b")}, "missing member(s) c"),
+    ],
+)
+def test_require_members_refuses_with_the_callers_error(
+    document: Any, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(MalformedScope) as caught:
+        _members(document, **options)
+    assert caught.value.where == "here"
+    assert message in caught.value.message

@@ -39,10 +39,6 @@ class ResidentTree:
         self._tree: MemoryTree | None = MemoryTree()
         self._lock = threading.Lock()
 
-    @property
-    def size(self) -> int:
-        return self._tree.size if self._tree is not None else 0
-
     def covering(self, checkpoint: StoredCheckpoint) -> MemoryTree | None:
         """The tree, holding at least ``checkpoint``'s leaves; ``None`` once the log has grown
         past ``max_leaves``. Raises ``LogStateError`` if the stored leaves do not lead to the

@@ -64,6 +64,22 @@ def test_a_log_past_the_limit_answers_from_the_store(
     _same_proofs(memory, make_log(), 11)
 
 
+def test_past_the_limit_the_tree_is_no_longer_read_in(
+    make_log: Callable[..., TransparencyLog], engine: Engine
+) -> None:
+    """A damaged leaf past the limit is served as stored (audit is what finds it); a tree still
+    in memory would have read it in and refused it against the signed root."""
+    memory = make_log()
+    _append(memory, 6)
+    memory.keep_in_memory(max_leaves=8)
+    _append(memory, 5)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE log_entries SET leaf_hash = :bad WHERE idx = 9"), {"bad": bytes(32)}
+        )
+    assert memory.inclusion_proof(9, 11).leaf_hash == bytes(32)
+
+
 def test_stored_leaves_that_miss_the_signed_root_are_refused(
     make_log: Callable[..., TransparencyLog], engine: Engine
 ) -> None:

@@ -9,8 +9,8 @@ Memory stays flat in the number of rows: records are never held together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -23,11 +23,13 @@ from issuer.signing import IssuedCredential, Signer
 from schemas.credential import CredentialClaims
 from schemas.frameworks import Framework
 from schemas.occupations import OccupationTable
+from schemas.status_list import StatusEntry
 
-__all__ = ["BatchSummary", "Progress", "issue_batch"]
+__all__ = ["BatchSummary", "Progress", "StatusAllocator", "issue_batch"]
 
 Progress = Callable[[str, int, int | None], None]
 """``(phase, done, total)``: phase ``"check"`` (total unknown) then ``"sign"``."""
+StatusAllocator = Callable[[int], Iterable[tuple[StatusEntry, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ def issue_batch(
     on_progress: Progress = _no_progress,
     progress_every: int = 1000,
     signing_threads: int | None = None,
+    allocate_status: StatusAllocator | None = None,
 ) -> BatchSummary:
     """Validate, then sign, every record of ``path`` into ``sink``.
 
@@ -68,6 +71,8 @@ def issue_batch(
     aborted, nothing signed) when any record is bad and ``skip_invalid`` is false, and
     ``BatchInputError`` when the file cannot be read as a batch. Any exception aborts the sink.
     ``signing_threads`` (default: CPUs, at most 4) sign while the next rows are read.
+    ``allocate_status``, called once with the number of credentials to sign after every row
+    has been checked, gives each its ``credentialStatus`` entries, in signing order.
     """
     signing_threads = signing_threads or default_signing_threads()
     random = BlockRandom()
@@ -102,6 +107,7 @@ def issue_batch(
         if invalid and not skip_invalid:
             raise BatchRejected(str(path), invalid)
         total = rows - invalid
+        statuses = iter(allocate_status(total)) if allocate_status else None
         signed = 0
         on_progress("sign", 0, total)
 
@@ -120,8 +126,11 @@ def issue_batch(
                     if skip_invalid:
                         continue
                     raise _changed(path, record.row)
-                source = (record.row, record.claims)
-                pipeline.add(signer.prepare(record.claims, random.credential_id()), source)
+                claims = record.claims
+                if statuses is not None:
+                    claims = replace(claims, status=next(statuses))
+                source = (record.row, claims)
+                pipeline.add(signer.prepare(claims, random.credential_id()), source)
             pipeline.flush()
         if signing.digest() != checked.digest():
             raise _changed(path, rows + 1)

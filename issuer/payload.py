@@ -61,6 +61,7 @@ class PayloadWriter:
             claims.level_name,
             claims.level_name_en,
             claims.valid_until is None,
+            bool(claims.status),
         )
         template = self._templates.get(key)
         if template is None:
@@ -68,6 +69,7 @@ class PayloadWriter:
                 claims,
                 issued_on=_ANY_DAY,
                 valid_until=None if claims.valid_until is None else _ANY_DAY,
+                status=(),
                 **{name: _placeholder(name) for name in _HOLDER_FIELDS},
             )
             document = build_credential(
@@ -79,10 +81,15 @@ class PayloadWriter:
             document["validFrom"] = _placeholder("valid_from")
             if "validUntil" in document:
                 document["validUntil"] = _placeholder("valid_until")
+            if claims.status:
+                document["credentialStatus"] = _placeholder("status")
             text = serialise_payload(document).decode("utf-8")
             parts = _PLACEHOLDER.split(text)
             template = (parts[0::2], parts[1::2])
-            if sorted(template[1]) != sorted(_EXPECTED[claims.valid_until is None]):
+            expected = _EXPECTED[claims.valid_until is None] + (
+                ("status",) if claims.status else ()
+            )
+            if sorted(template[1]) != sorted(expected):
                 raise ValueError("credential text contains a placeholder; cannot template it")
             if len(self._templates) < _MAX_TEMPLATES:
                 self._templates[key] = template
@@ -101,6 +108,7 @@ class PayloadWriter:
             "national_id_hash": claims.national_id_hash,
             "national_id_salt": claims.national_id_salt,
             "certificate_number": claims.certificate_number,
+            "status": [entry.to_json() for entry in claims.status],
         }
         out = [fragments[0]]
         for name, fragment in zip(names, fragments[1:], strict=True):

@@ -8,17 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import make_url
 
 from issuer.keys import generate_signing_key, read_private_key, write_private_key
 from registry.database import make_engine
+from registry.directory import IssuerKeys, IssuerRegistry
 from registry.errors import LogStateError
+from registry.governance import Governance
 from registry.log import TransparencyLog
 from registry.schema import is_current, migrate
 from registry.settings import Settings
+from registry.status import StatusLists
 from registry.store import SqlLogStore
 
-__all__ = ["InitResult", "initialise_home", "open_log"]
+__all__ = ["InitResult", "Registry", "initialise_home", "open_log", "open_registry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +66,34 @@ def open_log(settings: Settings) -> TransparencyLog:
         SqlLogStore(engine),
         origin=settings.log_origin,
         key=read_private_key(settings.log_key_path),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The registry's parts, opened together on one database."""
+
+    log: TransparencyLog
+    governance: Governance
+    issuers: IssuerRegistry
+    status: StatusLists
+    authority_key: Ed25519PrivateKey
+
+    def close(self) -> None:
+        self.log.store.close()
+
+
+def open_registry(settings: Settings) -> Registry:
+    log = open_log(settings)
+    if not settings.authority_key_path.exists():
+        raise LogStateError(f"no authority key at {settings.authority_key_path}")
+    key = read_private_key(settings.authority_key_path)
+    governance = Governance(log, key)
+    engine = log.store.engine  # type: ignore[attr-defined]
+    return Registry(
+        log,
+        governance,
+        IssuerRegistry(governance, IssuerKeys(settings.home)),
+        StatusLists(engine, settings.public_url),
+        key,
     )

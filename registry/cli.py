@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,16 @@ from issuer.batch import issue_batch
 from issuer.errors import RowError
 from issuer.keys import read_private_key
 from issuer.output import PROOF_SUFFIX, open_sink
-from registry.authority import initialise_home, open_log
+from registry.authority import initialise_home, open_registry
+from registry.bundle import export_bundle
+from registry.cli_governance import (
+    bundle_app,
+    issuer_app,
+    parse_time,
+    recognition_app,
+    register_status_commands,
+    utc_now,
+)
 from registry.cli_log import log_app
 from registry.cli_support import (
     EXIT_INVALID,
@@ -31,16 +40,17 @@ from registry.cli_support import (
     say,
 )
 from registry.demo import load_demo
-from registry.directory import LocalDirectory, utc_now
 from registry.issuance import LoggedSink
 from registry.settings import Settings, load_settings
-from schemas.credential import BEIJING, parse_calendar_date
+from schemas.credential import BEIJING
 from schemas.errors import SchemaError
 from schemas.frameworks import DEFAULT_FRAMEWORK, builtin_framework
 from schemas.log_entry import LogEvidence, parse_log_evidence
-from schemas.note import VerifierKey, parse_vkey
 from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table, load_occupation_table
-from verifier import Result, TrustedKeys, parse_jwks, verify_credential
+from schemas.signed_json import AuthorityKey
+from schemas.trust_bundle import TrustBundle, pinned_authority, read_trust_bundle
+from verifier import Result, VerificationReport, verify_credential
+from verifier.verify import DEFAULT_MAX_AGE
 
 __all__ = ["app", "main"]
 
@@ -50,9 +60,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Verifiable skill certificates.",
 )
-issuer_app = typer.Typer(no_args_is_help=True, help="Issuing bodies and their keys.")
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(log_app, name="log")
+app.add_typer(bundle_app, name="bundle")
+app.add_typer(recognition_app, name="recognition")
+register_status_commands(app)
 
 
 def _settings() -> Settings:
@@ -92,40 +104,6 @@ def demo() -> None:
     for path in files:
         typer.echo(f"  {path}")
     typer.echo(f"verify one with: skillcert verify {files[0]} --line 1" if files else "")
-
-
-@issuer_app.command("add")
-def issuer_add(
-    issuer_id: Annotated[
-        str, typer.Option("--id", help="Absolute URI, e.g. urn:skillcert:issuer:x")
-    ],
-    name: Annotated[str, typer.Option("--name", help="The body's registered name")],
-) -> None:
-    """Register an issuing body and create its first signing key."""
-    settings = _settings()
-    with bad_input_exits():
-        initialise_home(settings)
-        entry = LocalDirectory(settings.home).add(issuer_id, name, utc_now())
-    typer.echo(f"issuer {entry.id} added with key {entry.keys[0].kid}")
-
-
-@issuer_app.command("list")
-def issuer_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List issuing bodies."""
-    with bad_input_exits():
-        entries = LocalDirectory(_settings().home).load()
-    if as_json:
-        print_json([entry.to_json() for entry in entries.values()])
-        return
-    for entry in entries.values():
-        typer.echo(f"{entry.id}\t{entry.status}\t{entry.name}\t{len(entry.keys)} key(s)")
-
-
-@issuer_app.command("jwks")
-def issuer_jwks() -> None:
-    """Print every active issuer key as a JWK Set (for offline verification)."""
-    with bad_input_exits():
-        print_json(LocalDirectory(_settings().home).jwks())
 
 
 class _ProgressBar:
@@ -196,12 +174,13 @@ def issue(
             if occupations
             else builtin_occupation_table(edition)
         )
-        signer = LocalDirectory(settings.home).signer(issuer_id)
-        log = open_log(settings)
+        initialise_home(settings)
+        opened = open_registry(settings)
+        signer = opened.issuers.signer(issuer_id, utc_now())
         with _ProgressBar(err.is_terminal) as bar:
             sink = LoggedSink(
                 open_sink(out),
-                log,
+                opened.log,
                 issuer_id=signer.issuer_id,
                 kid=signer.kid,
                 spool_dir=out if out.suffix != ".jsonl" else out.parent,
@@ -218,23 +197,11 @@ def issue(
                 on_error=on_error,
                 on_extra_columns=on_extra,
                 on_progress=bar.update,
+                allocate_status=opened.status.allocate,
             )
+        opened.close()
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
     say(f"signed {summary.signed} credential(s) into {out}{skipped}")
-
-
-def _parse_at(text: str | None) -> datetime:
-    if text is None:
-        return utc_now()
-    if len(text) == 10:
-        return datetime.combine(parse_calendar_date(text), time.min, BEIJING)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        fail(f"--at {text!r} is neither YYYY-MM-DD nor an RFC 3339 date-time")
-    if at.tzinfo is None:
-        fail(f"--at {text!r} needs a time zone (e.g. Z or +08:00)")
-    return at
 
 
 def _read_token(source: str, line: int | None) -> tuple[bytes, Any]:
@@ -279,53 +246,59 @@ def _evidence(document: Any, where: str) -> LogEvidence | None:
         fail(f"{where}: log evidence: {exc}")
 
 
-def _trusted_keys(keys_file: Path | None, log_keys: list[str], settings: Settings) -> TrustedKeys:
-    """``--keys`` or the local directory's issuer keys; ``--log-key`` or the local log's key."""
-    keys = (
-        parse_jwks(keys_file.read_bytes())
-        if keys_file is not None
-        else LocalDirectory(settings.home).trusted_keys()
-    )
-    if log_keys:
-        return keys.with_log_keys(parse_vkey(text) for text in log_keys)
-    if settings.log_key_path.exists():
-        public = read_private_key(settings.log_key_path).public_key()
-        return keys.with_log_keys([VerifierKey.from_public_key(settings.log_origin, public)])
-    return keys
+def _trust(bundle: Path | None, authority: str | None, settings: Settings) -> TrustBundle:
+    """``--bundle`` checked against the pinned ``--authority`` key (default: this registry's),
+    or, with no ``--bundle``, a bundle made now from the local registry."""
+    if bundle is None:
+        initialise_home(settings)
+        opened = open_registry(settings)
+        try:
+            token = export_bundle(opened.governance, opened.status, opened.authority_key, utc_now())
+        finally:
+            opened.close()
+    else:
+        token = bundle.read_text(encoding="ascii", errors="replace")
+    if authority is None:
+        if not settings.authority_key_path.exists():
+            fail("no --authority key thumbprint to check the bundle with")
+        public = read_private_key(settings.authority_key_path).public_key()
+        authority = AuthorityKey.from_public_key(public).kid
+    return read_trust_bundle(token, pinned_authority(token, authority))
 
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _MARK = {True: "ok  ", False: "FAIL", None: "?   "}
 
 
-@app.command()
-def verify(
-    source: Annotated[str, typer.Argument(metavar="PATH-or-JWS")],
-    keys: Annotated[Path | None, typer.Option(help="JWK Set of trusted issuer keys")] = None,
-    log_key: Annotated[
-        list[str] | None, typer.Option(help="Trusted log key, signed-note vkey form")
-    ] = None,
-    proof: Annotated[
-        Path | None, typer.Option(help="Log evidence file (default: the .proof.json beside)")
-    ] = None,
-    at: Annotated[
-        str | None, typer.Option(help="Verify as of this time (RFC 3339 or date)")
-    ] = None,
-    line: Annotated[
-        int | None, typer.Option(help="Credential on this line of a .jsonl file")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Verify a credential; exit 0 if valid, 1 if not, 2 on bad input."""
+_BUNDLE = typer.Option(help="Trust bundle (default: made now from this registry)")
+_AUTHORITY = typer.Option(help="Pinned authority key thumbprint (default: this registry's)")
+_MAX_AGE = typer.Option(help="Oldest status information accepted, in hours")
+
+
+def _report(
+    source: str,
+    line: int | None,
+    proof: Path | None,
+    bundle: Path | None,
+    authority: str | None,
+    at: str | None,
+    max_age: float,
+    target: str | None,
+) -> VerificationReport:
     settings = _settings()
     token, document = _read_token(source, line)
     if proof is not None:
         document = _read_json(proof)
     evidence = _evidence(document, str(proof or source))
-    now = _parse_at(at)
+    now = parse_time(at, "--at")
     with bad_input_exits():
-        trusted = _trusted_keys(keys, log_key or [], settings)
-    report = verify_credential(token, trusted, now, evidence)
+        trust = _trust(bundle, authority, settings)
+    return verify_credential(
+        token, trust, now, evidence, max_age=timedelta(hours=max_age), target=target
+    )
+
+
+def _show(report: VerificationReport, as_json: bool) -> None:
     document = report.to_json()
     if as_json:
         print_json(document)
@@ -334,9 +307,52 @@ def verify(
         if document["credential_id"]:
             typer.echo(f"credential: {document['credential_id']}")
         for check in report.checks:
-            typer.echo(f"  {_MARK[check.ok]} {check.check:16} {check.code:32} {check.message}")
+            typer.echo(f"  {_MARK[check.ok]} {check.check:22} {check.code:40} {check.message}")
+        trust = report.trust
+        if trust is not None and trust.stale:
+            say(f"warning: the trust bundle is {trust.age_seconds // 3600} h old")
     if report.result is not Result.VALID:
         raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def verify(
+    source: Annotated[str, typer.Argument(metavar="PATH-or-JWS")],
+    bundle: Annotated[Path | None, _BUNDLE] = None,
+    authority: Annotated[str | None, _AUTHORITY] = None,
+    proof: Annotated[
+        Path | None, typer.Option(help="Log evidence file (default: the .proof.json beside)")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Verify as of this time (RFC 3339 or date)")
+    ] = None,
+    max_age: Annotated[float, _MAX_AGE] = DEFAULT_MAX_AGE.total_seconds() / 3600,
+    line: Annotated[
+        int | None, typer.Option(help="Credential on this line of a .jsonl file")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify a credential; exit 0 if valid, 1 if not, 2 on bad input."""
+    _show(_report(source, line, proof, bundle, authority, at, max_age, None), as_json)
+
+
+@app.command()
+def recognize(
+    source: Annotated[str, typer.Argument(metavar="PATH-or-JWS")],
+    target: Annotated[str, typer.Option(help="Framework to express the level in, e.g. HKQF")],
+    bundle: Annotated[Path | None, _BUNDLE] = None,
+    authority: Annotated[str | None, _AUTHORITY] = None,
+    proof: Annotated[Path | None, typer.Option(help="Log evidence file")] = None,
+    at: Annotated[str | None, typer.Option(help="Date the recognition is asked for")] = None,
+    max_age: Annotated[float, _MAX_AGE] = DEFAULT_MAX_AGE.total_seconds() / 3600,
+    line: Annotated[int | None, typer.Option(help="Line of a .jsonl file")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify a credential and say what its level is worth in another framework."""
+    report = _report(source, line, proof, bundle, authority, at, max_age, target)
+    if not as_json and report.recognition is not None:
+        typer.echo(report.recognition.message["en"])
+    _show(report, as_json)
 
 
 def main() -> None:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from issuer.batch import issue_batch
 from issuer.batch_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from issuer.output import JsonlSink
-from registry.authority import open_log
-from registry.directory import LocalDirectory
-from registry.errors import UnknownIssuer
+from registry.authority import open_registry
 from registry.issuance import LoggedSink
 from registry.settings import Settings
 from schemas.frameworks import builtin_framework
+from schemas.governance import MAPPING_PUBLISHED, SCOPE_GRANTED
 from schemas.identity import national_id_check_digit, normalise_national_id
 from schemas.occupations import builtin_occupation_table
+from schemas.recognition import builtin_mappings
+from schemas.scope import make_scope
 
 __all__ = ["DEMO_ISSUERS", "DemoResult", "load_demo"]
 
@@ -30,6 +31,11 @@ DEMO_ISSUERS = (
     ("urn:skillcert:issuer:demo-guangzhou-appraisal", "广州市示范职业技能鉴定中心（演示）"),
     ("urn:skillcert:issuer:demo-shenzhen-motors", "深圳示范汽车有限公司（演示）"),
 )
+_DEMO_SCOPES = (
+    (("6-31-*", "4-03-*", "4-10-*"), ("5", "4", "3")),
+    (("4-12-*", "6-18-*"), ("4", "3", "2")),
+)
+_SCOPES_FROM = date(2020, 1, 1)
 _HOLDERS = (
     ("陈示范", "6-31-01-03", "4", "Y", "2024-06-18", ""),
     ("李演示", "4-03-02-01", "3", "Y", "2023-11-02", ""),
@@ -67,32 +73,47 @@ def load_demo(settings: Settings, now: datetime) -> DemoResult:
     ``demo/credentials-*.jsonl`` (each line carrying its log evidence)."""
     demo_dir = settings.home / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
-    directory = LocalDirectory(settings.home)
     created = False
     occupations = builtin_occupation_table()
     framework = builtin_framework("CN-VQ-5")
-    log = open_log(settings)
-    for index, ((issuer_id, name), letter) in enumerate(zip(DEMO_ISSUERS, "YS", strict=True)):
-        try:
-            directory.get(issuer_id)
-        except UnknownIssuer:
-            directory.add(issuer_id, name, now)
-        out = demo_dir / f"credentials-{letter}.jsonl"
-        if out.exists():
-            continue
-        pass_list = demo_dir / f"pass-list-{letter}.csv"
-        _write_pass_list(pass_list, index, letter)
-        signer = directory.signer(issuer_id)
-        issue_batch(
-            pass_list,
-            signer,
-            LoggedSink(
-                JsonlSink(out), log, issuer_id=issuer_id, kid=signer.kid, spool_dir=demo_dir
-            ),
-            occupations=occupations,
-            framework=framework,
-            today=now.date(),
-        )
-        created = True
-    log.store.close()
+    opened = open_registry(settings)
+    try:
+        directory = opened.governance.directory()
+        published = {(m.id, m.version) for m in directory.mappings}
+        for mapping in builtin_mappings():
+            if (mapping.id, mapping.version) not in published:
+                opened.governance.record(MAPPING_PUBLISHED, {"mapping": mapping.to_json()})
+        for index, ((issuer_id, name), letter, (patterns, levels)) in enumerate(
+            zip(DEMO_ISSUERS, "YS", _DEMO_SCOPES, strict=True)
+        ):
+            if issuer_id not in opened.governance.directory().issuers:
+                opened.issuers.add(issuer_id, name, now)
+                scope = make_scope(patterns, "CN-VQ-5", levels, _SCOPES_FROM)
+                opened.governance.record(
+                    SCOPE_GRANTED, {"issuer": issuer_id, "scope": scope.to_json()}
+                )
+            out = demo_dir / f"credentials-{letter}.jsonl"
+            if out.exists():
+                continue
+            pass_list = demo_dir / f"pass-list-{letter}.csv"
+            _write_pass_list(pass_list, index, letter)
+            signer = opened.issuers.signer(issuer_id, now)
+            issue_batch(
+                pass_list,
+                signer,
+                LoggedSink(
+                    JsonlSink(out),
+                    opened.log,
+                    issuer_id=issuer_id,
+                    kid=signer.kid,
+                    spool_dir=demo_dir,
+                ),
+                occupations=occupations,
+                framework=framework,
+                today=now.date(),
+                allocate_status=opened.status.allocate,
+            )
+            created = True
+    finally:
+        opened.close()
     return DemoResult(demo_dir, created)

@@ -1,37 +1,39 @@
-"""The local issuer directory: issuing bodies, their public keys, and where their private keys are.
+"""Issuing bodies: registering them, their keys, and who may sign now.
 
-Stored as ``SKILLCERT_HOME/issuers.json`` (public material only) beside private keys in
-``SKILLCERT_HOME/keys/issuers/<issuer>/<thumbprint>.pem`` (mode 0600). Every write replaces the
-file atomically, so a crash leaves the old or the new directory, never half of one.
+The public side (names, scopes, status, key windows) lives in the log as governance changes
+(``registry.governance``). Private keys stay on disk beside it, one PEM per key
+(``SKILLCERT_HOME/keys/issuers/<issuer>/<thumbprint>.pem``, mode 0600), never in the database
+or the log.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from issuer.keys import generate_signing_key, public_jwk, read_private_key, write_private_key
 from issuer.signing import Signer
 from registry.errors import IssuerExists, RegistryError, UnknownIssuer
-from schemas.credential import format_instant
-from schemas.errors import MalformedDocument
-from schemas.jwk import jwk_thumbprint, make_kid, parse_ed25519_public_jwk
-from schemas.strict_json import parse_strict_json
-from verifier.trust import TrustedKey, TrustedKeys
+from registry.governance import Governance
+from schemas.governance import (
+    ISSUER_REGISTERED,
+    ISSUER_STATUS,
+    KEY_ADDED,
+    KEY_COMPROMISED,
+    KEY_ROTATED,
+    IssuerRecord,
+)
+from schemas.instants import format_instant_ms
+from schemas.jwk import jwk_thumbprint, make_kid, split_kid
+from schemas.key_lifecycle import KeyRecord
 
-__all__ = ["IssuerEntry", "IssuerKey", "LocalDirectory", "validate_issuer_id"]
+__all__ = ["IssuerKeys", "IssuerRegistry", "validate_issuer_id"]
 
 _ISSUER_ID = re.compile(r"[a-z][a-z0-9+.-]*:[^\s#]+")
-_MAX_DIRECTORY_BYTES = 64 << 20
 
 
 def validate_issuer_id(issuer_id: str) -> str:
@@ -44,122 +46,96 @@ def validate_issuer_id(issuer_id: str) -> str:
     return issuer_id
 
 
-@dataclass(slots=True)
-class IssuerKey:
-    kid: str
-    jwk: dict[str, str]
-    created: str
+class IssuerKeys:
+    """The issuers' private keys on disk."""
 
-
-@dataclass(slots=True)
-class IssuerEntry:
-    id: str
-    name: str
-    status: str = "active"
-    keys: list[IssuerKey] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "keys": [{"kid": k.kid, "jwk": k.jwk, "created": k.created} for k in self.keys],
-        }
-
-
-class LocalDirectory:
     def __init__(self, home: Path) -> None:
-        self.home = home
-        self.path = home / "issuers.json"
-        self.keys_dir = home / "keys" / "issuers"
+        self.root = home / "keys" / "issuers"
 
-    def load(self) -> dict[str, IssuerEntry]:
-        if not self.path.exists():
-            return {}
-        try:
-            document = parse_strict_json(
-                self.path.read_bytes(), limit=_MAX_DIRECTORY_BYTES, what=str(self.path)
-            )
-            return {
-                item["id"]: IssuerEntry(
-                    id=item["id"],
-                    name=item["name"],
-                    status=item["status"],
-                    keys=[IssuerKey(k["kid"], k["jwk"], k["created"]) for k in item["keys"]],
-                )
-                for item in document["issuers"]
-            }
-        except MalformedDocument as exc:
-            raise RegistryError(str(exc)) from exc
-        except (KeyError, TypeError) as exc:
-            raise RegistryError(f"{self.path}: not an issuer directory ({exc!r})") from exc
+    def _path(self, kid: str) -> Path:
+        issuer_id, thumbprint = split_kid(kid)
+        return self.root / quote(issuer_id, safe="") / f"{thumbprint}.pem"
 
-    def _save(self, entries: dict[str, IssuerEntry]) -> None:
-        data = {"issuers": [entry.to_json() for entry in entries.values()]}
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        handle, staging = tempfile.mkstemp(dir=self.home, prefix=".issuers.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(staging, self.path)
+    def create(self, issuer_id: str) -> tuple[str, Ed25519PrivateKey]:
+        key = generate_signing_key()
+        kid = make_kid(issuer_id, public_jwk(key))
+        write_private_key(self._path(kid), key)
+        return kid, key
 
-    def _key_path(self, issuer_id: str, thumbprint: str) -> Path:
-        return self.keys_dir / quote(issuer_id, safe="") / f"{thumbprint}.pem"
+    def read(self, kid: str) -> Ed25519PrivateKey:
+        path = self._path(kid)
+        if not path.exists():
+            raise RegistryError(f"no private key for {kid} at {path}")
+        return read_private_key(path)
 
-    def add(self, issuer_id: str, name: str, now: datetime) -> IssuerEntry:
-        """Register an issuing body and create its first signing key."""
+
+def _key_record(kid: str, key: Ed25519PrivateKey, at: datetime) -> dict[str, object]:
+    return KeyRecord(kid, public_jwk(key), at).to_json()
+
+
+class IssuerRegistry:
+    """Governance of issuing bodies, with the keys the registry holds for them."""
+
+    def __init__(self, governance: Governance, keys: IssuerKeys) -> None:
+        self.governance = governance
+        self.keys = keys
+
+    def get(self, issuer_id: str, as_of: datetime | None = None) -> IssuerRecord:
+        record = self.governance.directory(as_of).issuers.get(issuer_id)
+        if record is None:
+            raise UnknownIssuer(f"no issuer {issuer_id} in the directory")
+        return record
+
+    def add(self, issuer_id: str, name: str, now: datetime) -> IssuerRecord:
+        """Register an issuing body and give it its first signing key."""
         validate_issuer_id(issuer_id)
         if not name.strip() or not name.isprintable():
             raise RegistryError("issuer name must be non-empty printable text")
-        entries = self.load()
-        if issuer_id in entries:
+        if issuer_id in self.governance.directory().issuers:
             raise IssuerExists(f"issuer {issuer_id} already exists")
-        key = generate_signing_key()
-        jwk = public_jwk(key)
-        write_private_key(self._key_path(issuer_id, jwk_thumbprint(jwk)), key)
-        entry = IssuerEntry(issuer_id, name.strip())
-        entry.keys.append(IssuerKey(make_kid(issuer_id, jwk), jwk, format_instant(now)))
-        entries[issuer_id] = entry
-        self._save(entries)
-        return entry
-
-    def get(self, issuer_id: str) -> IssuerEntry:
-        entry = self.load().get(issuer_id)
-        if entry is None:
-            raise UnknownIssuer(f"no issuer {issuer_id} in {self.path}")
-        return entry
-
-    def signer(self, issuer_id: str) -> Signer:
-        """A signer with the issuer's newest key."""
-        entry = self.get(issuer_id)
-        newest = entry.keys[-1]
-        key = read_private_key(self._key_path(issuer_id, jwk_thumbprint(newest.jwk)))
-        return Signer(entry.id, entry.name, key)
-
-    def trusted_keys(self) -> TrustedKeys:
-        return TrustedKeys(
-            TrustedKey(
-                key.kid,
-                entry.id,
-                Ed25519PublicKey.from_public_bytes(parse_ed25519_public_jwk(key.jwk)),
-            )
-            for entry in self.load().values()
-            if entry.status == "active"
-            for key in entry.keys
+        at = _ms(now)
+        self.governance.record(ISSUER_REGISTERED, {"issuer": issuer_id, "name": name.strip()}, at)
+        kid, key = self.keys.create(issuer_id)
+        self.governance.record(
+            KEY_ADDED, {"issuer": issuer_id, "key": _key_record(kid, key, at)}, at
         )
+        return self.get(issuer_id)
 
-    def jwks(self) -> dict[str, Any]:
-        """Every active key as a JWK Set, ``kid`` on each key."""
-        return {
-            "keys": [
-                {**key.jwk, "kid": key.kid, "use": "sig", "alg": "EdDSA"}
-                for entry in self.load().values()
-                if entry.status == "active"
-                for key in entry.keys
-            ]
-        }
+    def rotate_key(self, issuer_id: str, now: datetime) -> str:
+        """Close the key in use and open a new one at ``now``; a first key if none is open."""
+        record = self.get(issuer_id)
+        at = _ms(now)
+        kid, key = self.keys.create(issuer_id)
+        kind = KEY_ROTATED if any(k.valid_until is None for k in record.keys) else KEY_ADDED
+        self.governance.record(kind, {"issuer": issuer_id, "key": _key_record(kid, key, at)}, at)
+        return kid
+
+    def compromise(self, issuer_id: str, kid: str, at: datetime, now: datetime) -> None:
+        fields = {"issuer": issuer_id, "kid": kid, "compromised_at": format_instant_ms(_ms(at))}
+        self.governance.record(KEY_COMPROMISED, fields, _ms(now))
+
+    def set_status(self, issuer_id: str, status: str, reason: str, now: datetime) -> None:
+        fields = {"issuer": issuer_id, "status": status, "reason": reason}
+        self.governance.record(ISSUER_STATUS, fields, _ms(now))
+
+    def signer(self, issuer_id: str, now: datetime) -> Signer:
+        """A signer with the issuer's key in use at ``now``; refused when the issuer is not
+        active or has no usable key, since nothing it signed then would verify."""
+        record = self.get(issuer_id)
+        status = record.status_at(now)
+        if status != "active":
+            raise RegistryError(f"issuer {issuer_id} is {status}; it cannot issue")
+        current = record.current_key(now)
+        if current is None:
+            raise RegistryError(
+                f"issuer {issuer_id} has no valid, uncompromised key: run "
+                f"`skillcert issuer rotate-key {issuer_id}`"
+            )
+        key = self.keys.read(current.kid)
+        if jwk_thumbprint(public_jwk(key)) != split_kid(current.kid)[1]:
+            raise RegistryError(f"the key file for {current.kid} holds another key")
+        return Signer(record.id, record.name, key)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _ms(instant: datetime) -> datetime:
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)

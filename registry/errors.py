@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["IssuerExists", "LogStateError", "RegistryError", "TileNotFound", "UnknownIssuer"]
+__all__ = [
+    "GovernanceRefused",
+    "IssuerExists",
+    "LogStateError",
+    "RegistryError",
+    "TileNotFound",
+    "UnknownCredential",
+    "UnknownIssuer",
+]
 
 
 class RegistryError(Exception):
@@ -28,3 +36,13 @@ class TileNotFound(RegistryError):
     """A tile or entry bundle the log's tree does not (yet) hold."""
 
     code = "tile_not_found"
+
+
+class GovernanceRefused(RegistryError):
+    """A governance change cannot follow the directory as it stands; nothing was logged."""
+
+    code = "governance_refused"
+
+
+class UnknownCredential(RegistryError):
+    code = "unknown_credential"

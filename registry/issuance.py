@@ -28,6 +28,7 @@ from issuer.signing import IssuedCredential
 from registry.log import Draft, Receipt, TransparencyLog
 from schemas.credential import CredentialClaims
 from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json
+from schemas.status_list import StatusEntry
 
 __all__ = ["LoggedSink"]
 
@@ -88,6 +89,7 @@ class LoggedSink:
             claims["issued_on"] = date.fromisoformat(claims["issued_on"])
             if claims["valid_until"] is not None:
                 claims["valid_until"] = date.fromisoformat(claims["valid_until"])
+            claims["status"] = tuple(StatusEntry(**entry) for entry in claims["status"])
             yield (
                 IssuedCredential(record["id"], record["jws"]),
                 record["row"],

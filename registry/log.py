@@ -20,6 +20,7 @@ from registry.errors import LogStateError
 from registry.resident import DEFAULT_MAX_LEAVES, ResidentTree
 from registry.store import Batch, CredentialRow, Head, LogStore, StoredCheckpoint
 from schemas.canonical import canonical_json
+from schemas.governance import CHANGE_KINDS
 from schemas.log_entry import ENTRY_VERSION
 from schemas.merkle import (
     EMPTY_ROOT,
@@ -174,24 +175,36 @@ class TransparencyLog:
             format_checkpoint(Checkpoint(self.origin, size, root)), self.origin, self._key
         )
 
-    def append(self, drafts: Sequence[Draft]) -> list[Receipt]:
+    def append(
+        self, drafts: Sequence[Draft], *, check: Callable[[Head], None] | None = None
+    ) -> list[Receipt]:
         """Record ``drafts`` in order, ``max_batch`` per transaction; each receipt is returned
-        once its batch and a checkpoint covering it are committed."""
+        once its batch and a checkpoint covering it are committed.
+
+        ``check`` runs inside each batch's transaction with the write lock held, before
+        anything is written; whatever it raises rolls the batch back. Nothing can be appended
+        between it and the write, so a check against the log's state cannot be raced."""
         receipts: list[Receipt] = []
         for start in range(0, len(drafts), self._max_batch):
-            receipts.extend(self._append_batch(drafts[start : start + self._max_batch]))
+            batch = drafts[start : start + self._max_batch]
+            receipts.extend(self._append_batch(batch, check))
         return receipts
 
-    def _append_batch(self, drafts: Sequence[Draft]) -> list[Receipt]:
+    def _append_batch(
+        self, drafts: Sequence[Draft], check: Callable[[Head], None] | None
+    ) -> list[Receipt]:
         kinds = {kind: canonical_json(kind) for kind in {draft.kind for draft in drafts}}
         starts = [_entry_start(kinds[draft.kind], draft.body) for draft in drafts]
         encoded: list[bytes] = []
 
         def build(head: Head) -> Batch:
+            if check is not None:
+                check(head)
             ts = max(self._clock(), head.last_ts)
             prev = head.last_leaf_hash
             encoded.clear()
             credentials = []
+            governance = []
             for offset, (draft, start) in enumerate(zip(drafts, starts, strict=True)):
                 entry = _entry_from_parts(start, prev, ts)
                 encoded.append(entry)
@@ -201,7 +214,9 @@ class TransparencyLog:
                     credentials.append(
                         CredentialRow(credential_id, head.size + offset, issuer_id, jws)
                     )
-            return Batch(encoded, ts, credentials)
+                elif draft.kind in CHANGE_KINDS:
+                    governance.append((head.size + offset, draft.kind))
+            return Batch(encoded, ts, credentials, governance)
 
         appended = self.store.append(build, self.sign_checkpoint)
         self._saw(appended.checkpoint)

@@ -23,11 +23,13 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "HEAD_ROW",
+    "GovernanceEntry",
     "LogCheckpoint",
     "LogCosignature",
     "LogEntry",
     "LogHead",
     "LogNode",
+    "StatusAllocation",
     "StoredCredential",
 ]
 
@@ -97,3 +99,27 @@ class StoredCredential(SQLModel, table=True):
     issuer_id: str = Field(index=True)
     jws: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     erased_at: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class GovernanceEntry(SQLModel, table=True):
+    """Which log entries are governance changes, so the directory is folded from them without
+    scanning every issuance."""
+
+    __tablename__ = "governance_entries"
+
+    idx: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("log_entries.idx"), primary_key=True, autoincrement=False
+        )
+    )
+    kind: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class StatusAllocation(SQLModel, table=True):
+    """A status list index handed to a credential (revocation and suspension share it). Taken
+    before the credential is signed; an index whose batch failed stays taken, unused."""
+
+    __tablename__ = "status_allocations"
+
+    list_no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

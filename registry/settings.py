@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     home: Path = Path("var")
     database_url: str | None = None
     """SQLAlchemy URL; default an SQLite file in ``home``. ``postgresql+psycopg://`` works too."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where the service is reached: status list URLs inside credentials are under it."""
     log_origin: str = "skillcert.example/log"
     """The log's checkpoint origin line and the name of its signed-note key."""
 

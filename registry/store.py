@@ -36,6 +36,7 @@ from registry.database import WRITE_LOCK, is_sqlite
 from registry.errors import LogStateError
 from registry.models import (
     HEAD_ROW,
+    GovernanceEntry,
     LogCheckpoint,
     LogCosignature,
     LogEntry,
@@ -64,6 +65,7 @@ _HEAD = LogHead.__table__  # type: ignore[attr-defined]
 _CHECKPOINTS = LogCheckpoint.__table__  # type: ignore[attr-defined]
 _COSIGNATURES = LogCosignature.__table__  # type: ignore[attr-defined]
 _CREDENTIALS = StoredCredential.__table__  # type: ignore[attr-defined]
+_GOVERNANCE = GovernanceEntry.__table__  # type: ignore[attr-defined]
 _SELECT_LATEST_CHECKPOINT = (
     "SELECT size, root_hash, note, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1"
 )
@@ -170,6 +172,8 @@ class Batch:
     entries: Sequence[bytes]
     last_ts: int
     credentials: Sequence[CredentialRow] = field(default_factory=tuple)
+    governance: Sequence[tuple[int, str]] = field(default_factory=tuple)
+    """``(index, kind)`` of the batch's governance entries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +216,8 @@ class LogStore(Protocol):
     def scan_nodes(self) -> Iterator[tuple[int, int, bytes]]: ...
 
     def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]: ...
+
+    def governance_entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]: ...
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
 
@@ -368,6 +374,11 @@ class SqlLogStore:
             )
         finally:
             cursor.close()
+        if batch.governance:
+            connection.execute(
+                insert(_GOVERNANCE),
+                [{"idx": index, "kind": kind} for index, kind in batch.governance],
+            )
         connection.execute(
             insert(_CHECKPOINTS).values(
                 size=checkpoint.size,
@@ -498,6 +509,19 @@ class SqlLogStore:
         columns = [_NODES.c.level, _NODES.c.idx, _NODES.c.hash]
         for level, index, value in self._scan(columns, columns[:2], (0, -1)):
             yield level, index, bytes(value)
+
+    def governance_entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """``(index, entry bytes)`` of every governance entry at ``start`` or after, in order."""
+        query = (
+            select(_ENTRIES.c.idx, _ENTRIES.c.data)
+            .join(_GOVERNANCE, _GOVERNANCE.c.idx == _ENTRIES.c.idx)
+            .where(_ENTRIES.c.idx >= start)
+            .order_by(_ENTRIES.c.idx)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        for index, data in rows:
+            yield index, bytes(data)
 
     def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]:
         """The stored leaf hashes of indexes ``[start, stop)`` in index order, streamed from one

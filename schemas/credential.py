@@ -24,7 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from schemas.errors import InvalidDate, MalformedDocument
+from schemas.errors import InvalidDate, MalformedDocument, StatusListError
+from schemas.instants import format_instant, parse_instant
+from schemas.status_list import StatusEntry, parse_status_entry
 
 __all__ = [
     "BEIJING",
@@ -73,6 +75,9 @@ class CredentialClaims:
     certificate_number: str
     issued_on: date
     valid_until: date | None = None
+    status: tuple[StatusEntry, ...] = ()
+    """``credentialStatus``: where the registry publishes this credential's revocation and
+    suspension bits (one entry per purpose)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,23 +124,6 @@ def day_instant_text(day: date, *, end: bool) -> str:
 
 def date_from_instant(instant: datetime) -> date:
     return instant.astimezone(BEIJING).date()
-
-
-def format_instant(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_instant(text: Any, where: str) -> datetime:
-    """An RFC 3339 date-time with a zone; raises ``MalformedDocument`` naming ``where``."""
-    if not isinstance(text, str):
-        raise MalformedDocument("expected an RFC 3339 date-time string", where)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedDocument(f"{text!r} is not an RFC 3339 date-time", where) from None
-    if value.tzinfo is None or "T" not in text:
-        raise MalformedDocument(f"{text!r} has no time zone", where)
-    return value
 
 
 def _level_ids(framework: str, level_code: str) -> tuple[str, str]:
@@ -231,6 +219,8 @@ def build_credential(
     }
     if claims.valid_until is not None:
         document["validUntil"] = day_instant_text(claims.valid_until, end=True)
+    if claims.status:
+        document["credentialStatus"] = [entry.to_json() for entry in claims.status]
     return document
 
 
@@ -350,6 +340,7 @@ def read_credential(document: Any) -> SkillCredential:
         certificate_number=subject.get("licenseNumber", str),
         issued_on=date_from_instant(valid_from),
         valid_until=date_from_instant(valid_until) if valid_until else None,
+        status=_status(document),
     )
     issuer = r.at("issuer")
     return SkillCredential(
@@ -360,6 +351,22 @@ def read_credential(document: Any) -> SkillCredential:
         valid_until=valid_until,
         claims=claims,
     )
+
+
+def _status(document: dict[str, Any]) -> tuple[StatusEntry, ...]:
+    """``credentialStatus``: absent, or an array with at most one entry per purpose."""
+    if "credentialStatus" not in document:
+        return ()
+    entries = document["credentialStatus"]
+    if not isinstance(entries, list) or not entries:
+        raise MalformedDocument("expected a non-empty array of status entries", "credentialStatus")
+    try:
+        parsed = tuple(parse_status_entry(entry) for entry in entries)
+    except StatusListError as exc:
+        raise MalformedDocument(exc.message, exc.where) from exc
+    if len({entry.status_purpose for entry in parsed}) != len(parsed):
+        raise MalformedDocument("at most one entry per statusPurpose", "credentialStatus")
+    return parsed
 
 
 def _text(node: dict[str, Any], key: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ChangeRefused",
     "CheckpointOriginMismatch",
     "DocumentTooLarge",
     "DuplicateKey",
@@ -18,6 +19,7 @@ __all__ = [
     "InvalidProof",
     "InvalidStatusHistory",
     "KeyNotFound",
+    "MalformedChange",
     "MalformedCheckpoint",
     "MalformedDocument",
     "MalformedKeyRecord",
@@ -29,11 +31,13 @@ __all__ = [
     "MalformedStatusList",
     "MalformedTile",
     "MalformedTilePath",
+    "MalformedTrustBundle",
     "MalformedVerifierKey",
     "NoteError",
     "ProofError",
     "RecognitionError",
     "SchemaError",
+    "SignedDocumentError",
     "StatusIndexOutOfRange",
     "StatusListError",
     "StatusListFull",
@@ -278,3 +282,27 @@ class InconsistentMappings(RecognitionError):
     version, or versions of one id for different framework pairs."""
 
     code = "mapping_set_inconsistent"
+
+
+class SignedDocumentError(SchemaError):
+    """An authority-signed document (governance change, status list credential, trust bundle)
+    is not signed by the pinned authority key as what it claims to be."""
+
+    code = "signed_document_invalid"
+
+
+class MalformedChange(GovernanceError):
+    """A governance change document is not one this registry writes."""
+
+    code = "governance_change_malformed"
+
+
+class ChangeRefused(GovernanceError):
+    """A well-formed governance change that cannot follow the directory as it stands (an issuer
+    registered twice, a scope for an unknown issuer, a revoked credential reinstated)."""
+
+    code = "governance_change_refused"
+
+
+class MalformedTrustBundle(SchemaError):
+    code = "trust_bundle_malformed"

@@ -54,6 +54,18 @@ class Framework:
         valid = ", ".join(level.code for level in self.levels)
         raise UnknownLevel(f"{code!r} is not a level of {self.id} (valid: {valid})")
 
+    def to_json(self) -> dict[str, Any]:
+        """The document ``parse_framework`` reads back to an equal framework."""
+        return {
+            "id": self.id,
+            "name": dict(self.name),
+            "source": self.source,
+            "levels": [
+                {"code": level.code, "rank": level.rank, "name": dict(level.name)}
+                for level in self.levels
+            ],
+        }
+
 
 def _names(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or any(

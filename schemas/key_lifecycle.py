@@ -36,10 +36,9 @@ JSON unchanged.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Literal
 
 from schemas.errors import (
@@ -49,6 +48,7 @@ from schemas.errors import (
     MalformedDocument,
     MalformedKeyRecord,
 )
+from schemas.instants import format_instant_ms, parse_instant_ms
 from schemas.jwk import ed25519_public_jwk, jwk_thumbprint, parse_ed25519_public_jwk, split_kid
 from schemas.strict_json import require_members
 
@@ -86,24 +86,13 @@ KEY_COMPROMISED_NO_LOG_EVIDENCE: Final = "key.compromised_no_log_evidence"
 
 _RECORD_MEMBERS = frozenset({"kid", "jwk", "valid_from", "valid_until", "compromised_at"})
 _RECORD_REQUIRED = frozenset({"kid", "jwk", "valid_from"})
-# RFC 3339 in UTC with exactly three fractional digits: one spelling per instant.
-_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-
-
-def _format_instant(instant: datetime) -> str:
-    utc = instant.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def _parse_instant(value: Any, where: str) -> datetime:
-    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
-        raise MalformedKeyRecord(
-            f"{value!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SS.sssZ", where
-        )
     try:
-        return datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
-    except ValueError:
-        raise MalformedKeyRecord(f"{value!r} is not a real time", where) from None
+        return parse_instant_ms(value, where)
+    except MalformedDocument as exc:
+        raise MalformedKeyRecord(exc.message, where) from None
 
 
 def _require_aware(value: object, where: str) -> datetime:
@@ -167,12 +156,12 @@ class KeyRecord:
         document: dict[str, Any] = {
             "kid": self.kid,
             "jwk": dict(self.jwk),
-            "valid_from": _format_instant(self.valid_from),
+            "valid_from": format_instant_ms(self.valid_from),
         }
         if self.valid_until is not None:
-            document["valid_until"] = _format_instant(self.valid_until)
+            document["valid_until"] = format_instant_ms(self.valid_until)
         if self.compromised_at is not None:
-            document["compromised_at"] = _format_instant(self.compromised_at)
+            document["compromised_at"] = format_instant_ms(self.compromised_at)
         return document
 
 

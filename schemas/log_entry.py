@@ -54,8 +54,11 @@ def jws_digest(jws: bytes | str) -> str:
 
 def issuance_body(
     *, credential_id: str, jws: str, issuer_id: str, kid: str, claims: CredentialClaims
-) -> dict[str, str]:
-    return {
+) -> dict[str, Any]:
+    """``status`` (list URL and index per purpose) is there when the credential has status
+    entries, so the registry can find a credential's bits from its log entry alone, even after
+    its JWS has been erased."""
+    body: dict[str, Any] = {
         "credential_id": credential_id,
         "jws_sha256": jws_digest(jws),
         "issuer": issuer_id,
@@ -66,6 +69,16 @@ def issuance_body(
         "level": claims.level_code,
         "issued_on": claims.issued_on.isoformat(),
     }
+    if claims.status:
+        body["status"] = [
+            {
+                "purpose": entry.status_purpose,
+                "list": entry.status_list_credential,
+                "index": entry.status_list_index,
+            }
+            for entry in claims.status
+        ]
+    return body
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from schemas.b64 import b64url_decode, b64url_encode
-from schemas.credential import format_instant, parse_instant
 from schemas.errors import (
     MalformedDocument,
     MalformedStatusEntry,
@@ -43,6 +42,7 @@ from schemas.errors import (
     StatusListTooLarge,
     StatusListTooShort,
 )
+from schemas.instants import format_instant, parse_instant
 from schemas.strict_json import require_members
 
 __all__ = [

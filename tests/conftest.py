@@ -9,10 +9,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from issuer.signing import Signer
 from schemas.credential import CredentialClaims
+from schemas.frameworks import builtin_framework, builtin_framework_ids
+from schemas.governance import IssuerRecord
 from schemas.identity import hash_national_id
+from schemas.jwk import ed25519_public_jwk
+from schemas.key_lifecycle import KeyRecord
 from schemas.log_entry import (
     ISSUANCE,
     LogEvidence,
@@ -23,7 +28,12 @@ from schemas.log_entry import (
 )
 from schemas.merkle import MemoryTree, inclusion_proof, leaf_hash
 from schemas.note import Checkpoint, VerifierKey, format_checkpoint, sign_note
-from verifier import TrustedKey, TrustedKeys, verify_credential
+from schemas.recognition import builtin_mappings
+from schemas.scope import make_scope
+from schemas.signed_json import AuthorityKey
+from schemas.status_list import REVOCATION, SUSPENSION, StatusBits, StatusEntry
+from schemas.trust_bundle import StatusList, TrustBundle
+from verifier import verify_credential
 
 VECTORS = Path(__file__).parent / "vectors"
 ISSUER_ID = "urn:skillcert:issuer:test-appraisal"
@@ -45,8 +55,77 @@ def signer(make_signer: Callable[..., Signer]) -> Signer:
     return make_signer()
 
 
-def trusted_keys_for(*signers: Signer) -> TrustedKeys:
-    return TrustedKeys(TrustedKey(s.kid, s.issuer_id, s.public_key) for s in signers)
+_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+TEST_LISTS = {
+    purpose: f"https://registry.test/v1/status/1-{purpose}" for purpose in (REVOCATION, SUSPENSION)
+}
+TEST_STATUS = tuple(StatusEntry(purpose, 7, url) for purpose, url in TEST_LISTS.items())
+"""Status entries of the credentials ``make_claims`` builds: bit 7 of the test lists."""
+
+
+def status_lists_for(
+    revoked: frozenset[int] = frozenset(), valid_from: datetime = NOW
+) -> dict[tuple[str, str], StatusList]:
+    """Empty test status lists, with ``revoked`` indexes set in the revocation list."""
+    lists = {}
+    for purpose, url in TEST_LISTS.items():
+        bits = StatusBits()
+        for index in revoked if purpose == REVOCATION else ():
+            bits.set(index, True)
+        lists[(url, purpose)] = StatusList(url, purpose, bits, valid_from)
+    return lists
+
+
+def accredited_everywhere(issuer_id: str, key: KeyRecord) -> IssuerRecord:
+    """An issuer accredited for every occupation and level of every framework since 2000."""
+    scopes = tuple(
+        make_scope(
+            [f"{major}-*" for major in range(1, 9)],
+            framework_id,
+            [level.code for level in builtin_framework(framework_id).levels],
+            _SINCE.date(),
+        )
+        for framework_id in builtin_framework_ids()
+    )
+    return IssuerRecord(issuer_id, issuer_id, _SINCE, scopes, (), (key,))
+
+
+def _signer_record(signer: Signer) -> IssuerRecord:
+    return accredited_everywhere(
+        signer.issuer_id, KeyRecord(signer.kid, public_jwk(signer), _SINCE)
+    )
+
+
+def trust_for(
+    *signers: Signer,
+    log_keys: tuple[VerifierKey, ...] = (),
+    issuers: tuple[IssuerRecord, ...] = (),
+    issued_at: datetime = NOW,
+) -> TrustBundle:
+    """A verified bundle in which every signer is accredited for every occupation and level
+    since 2000, or as ``issuers`` says."""
+    records = {r.id: r for r in (*map(_signer_record, signers), *issuers)}
+    return TrustBundle(
+        issued_at=issued_at,
+        authority=AuthorityKey.from_public_key(Ed25519PrivateKey.generate().public_key()),
+        log_keys=log_keys,
+        checkpoint=None,
+        checkpoint_note=None,
+        issuers=records,
+        keys={key.kid: key for record in records.values() for key in record.keys},
+        frameworks={f: builtin_framework(f) for f in builtin_framework_ids()},
+        mappings=builtin_mappings(),
+        status_lists=status_lists_for(valid_from=issued_at),
+    )
+
+
+def trusted_keys_for(*signers: Signer) -> TrustBundle:
+    return trust_for(*signers)
+
+
+def public_jwk(signer: Signer) -> dict[str, str]:
+    raw = signer.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return ed25519_public_jwk(raw)
 
 
 @pytest.fixture
@@ -65,6 +144,7 @@ def make_claims() -> Callable[..., CredentialClaims]:
         level_name_en="intermediate worker",
         certificate_number="Y100044440101244000001",
         issued_on=date(2024, 6, 18),
+        status=TEST_STATUS,
     )
 
     def make(**changes: object) -> CredentialClaims:
@@ -85,7 +165,7 @@ class MemoryLog:
         self._tree = MemoryTree()
         self._entries: list[bytes] = []
 
-    def record(self, jws: str, keys: TrustedKeys, kind: str = ISSUANCE) -> LogEvidence:
+    def record(self, jws: str, keys: TrustBundle, kind: str = ISSUANCE) -> LogEvidence:
         """Log the issuance of ``jws`` (read with ``keys``) and return evidence for it."""
         report = verify_credential(jws, keys, NOW)
         credential = report.credential
@@ -111,10 +191,8 @@ class MemoryLog:
         return parse_log_evidence(log_evidence_json(entry, index, size, proof, note))
 
 
-def trusted_with_log(log: MemoryLog, *signers: Signer) -> TrustedKeys:
-    return TrustedKeys(
-        (TrustedKey(s.kid, s.issuer_id, s.public_key) for s in signers), [log.verifier_key]
-    )
+def trusted_with_log(log: MemoryLog, *signers: Signer) -> TrustBundle:
+    return trust_for(*signers, log_keys=(log.verifier_key,))
 
 
 @pytest.fixture

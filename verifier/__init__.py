@@ -1,4 +1,4 @@
-"""Offline verification of skill credentials: bytes + trusted keys + ``now`` -> report.
+"""Offline verification of skill credentials: bytes + a trust bundle + ``now`` -> report.
 
 Imports ``schemas`` only, and reads no clock, file, database or network. Exception tree (stable
 ``code`` on each; see docs/errors.md)::
@@ -11,7 +11,6 @@ Imports ``schemas`` only, and reads no clock, file, database or network. Excepti
 
 from verifier.errors import CheckFailed, TrustMaterialError, VerifierError, WitnessRefusal
 from verifier.report import CheckResult, Result, VerificationReport
-from verifier.trust import TrustedKey, TrustedKeys, parse_jwks
 from verifier.verify import CHECKS, verify_credential
 
 __all__ = [
@@ -20,11 +19,8 @@ __all__ = [
     "CheckResult",
     "Result",
     "TrustMaterialError",
-    "TrustedKey",
-    "TrustedKeys",
     "VerificationReport",
     "VerifierError",
     "WitnessRefusal",
-    "parse_jwks",
     "verify_credential",
 ]

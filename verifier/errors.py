@@ -17,12 +17,21 @@ class CheckFailed(VerifierError):
     ``cannot_tell`` the check could not be made at all (``ok: null``), which is not a failure.
     """
 
-    def __init__(self, check: str, code: str, message: str, *, cannot_tell: bool = False) -> None:
+    def __init__(
+        self,
+        check: str,
+        code: str,
+        message: str,
+        *,
+        cannot_tell: bool = False,
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{check}: {message} [{code}]")
         self.check = check
         self.code = code
         self.message = message
         self.cannot_tell = cannot_tell
+        self.params = params or {}
 
 
 class TrustMaterialError(VerifierError):

@@ -1,62 +1,89 @@
-"""The ``logged`` check: evidence that the registry's log holds this exact credential.
+"""The ``checkpoint_signature`` and ``log_inclusion`` checks: evidence that the registry's log
+holds this exact credential, and when it was logged.
 
-The evidence is checked against the trusted log keys alone: the checkpoint must be signed by
-one of them (its origin is the key's name), the entry must lead through the inclusion proof to
-the checkpoint's root, and the entry must be the issuance of this credential: same id, issuer
-and key, and the SHA-256 of these very JWS bytes.
+The checkpoint must be signed by a trusted log key (its origin is the key's name); the entry
+must lead through the inclusion proof to the checkpoint's root and be the issuance of this
+credential: same id, issuer and key, and the SHA-256 of these very JWS bytes. The entry's
+``ts`` is then the trustworthy time the credential existed by, which the key and scope checks
+judge it at.
+
+Checkpoints are verified once each: every credential of a batch carries the same checkpoint,
+so a cache keyed by the note text and the trusted keys makes verifying a batch cost one note
+signature, not one per credential.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
+
 from schemas.credential import SkillCredential
 from schemas.errors import MalformedDocument, ProofError, SchemaError
+from schemas.instants import date_time_ms
 from schemas.log_entry import ISSUANCE, LogEvidence, jws_digest
 from schemas.merkle import leaf_hash, verify_inclusion
-from schemas.note import VerifiedCheckpoint, VerifierKey, verify_checkpoint
+from schemas.note import Checkpoint, VerifierKey, verify_checkpoint
 from verifier.errors import CheckFailed
 
-__all__ = ["check_logged"]
+__all__ = ["LoggedAt", "check_checkpoint", "check_inclusion"]
+
+_CHECKPOINT_CACHE = 1024
 
 
-def _fail(code: str, message: str) -> CheckFailed:
-    return CheckFailed("logged", code, message)
-
-
-def _unknown(code: str, message: str) -> CheckFailed:
-    return CheckFailed("logged", code, message, cannot_tell=True)
-
-
-def _verified_checkpoint(
-    evidence: LogEvidence, log_keys: tuple[VerifierKey, ...]
-) -> VerifiedCheckpoint:
+@lru_cache(maxsize=_CHECKPOINT_CACHE)
+def _verified(note: str, log_keys: tuple[VerifierKey, ...]) -> Checkpoint:
     last_error: SchemaError | None = None
     for origin in dict.fromkeys(key.name for key in log_keys):
         try:
-            return verify_checkpoint(evidence.checkpoint, log_keys, origin=origin)
+            return verify_checkpoint(note, log_keys, origin=origin).checkpoint
         except SchemaError as exc:
             last_error = exc
-    raise _fail(
-        "logged.checkpoint_invalid", f"checkpoint not signed by a trusted log: {last_error}"
+    raise CheckFailed(
+        "checkpoint_signature",
+        "checkpoint_signature.invalid",
+        f"checkpoint not signed by a trusted log: {last_error}",
     )
 
 
-def check_logged(
+def check_checkpoint(evidence: LogEvidence, log_keys: tuple[VerifierKey, ...]) -> Checkpoint:
+    """The evidence's checkpoint, verified; raises ``CheckFailed`` on ``checkpoint_signature``."""
+    if not log_keys:
+        raise CheckFailed(
+            "checkpoint_signature",
+            "checkpoint_signature.no_log_key",
+            "no trusted log key to check the checkpoint with",
+            cannot_tell=True,
+        )
+    return _verified(evidence.checkpoint, log_keys)
+
+
+class LoggedAt:
+    """What a passed ``log_inclusion`` check proves: where, and when the entry was logged."""
+
+    __slots__ = ("at", "index", "size")
+
+    def __init__(self, index: int, size: int, at: datetime) -> None:
+        self.index = index
+        self.size = size
+        self.at = at
+
+
+def _fail(code: str, message: str) -> CheckFailed:
+    return CheckFailed("log_inclusion", code, message)
+
+
+def check_inclusion(
     token: bytes,
     credential: SkillCredential,
     kid: str,
-    evidence: LogEvidence | None,
-    log_keys: tuple[VerifierKey, ...],
-) -> str:
-    """Raise ``CheckFailed`` unless ``evidence`` proves ``token`` is in a trusted log; returns
-    the message of the passed check."""
-    if evidence is None:
-        raise _unknown("logged.not_checked", "no log evidence given")
-    if not log_keys:
-        raise _unknown("logged.no_log_key", "no trusted log key to check the evidence with")
-    checkpoint = _verified_checkpoint(evidence, log_keys).checkpoint
+    evidence: LogEvidence,
+    checkpoint: Checkpoint,
+) -> LoggedAt:
+    """Raise ``CheckFailed`` unless ``evidence`` leads to ``checkpoint`` and its entry is this
+    credential's issuance."""
     if evidence.size != checkpoint.size:
         raise _fail(
-            "logged.proof_invalid",
+            "log_inclusion.proof_invalid",
             f"proof is for tree size {evidence.size}, the checkpoint is {checkpoint.size}",
         )
     try:
@@ -68,7 +95,9 @@ def check_logged(
             checkpoint.root_hash,
         )
     except (ProofError, MalformedDocument) as exc:
-        raise _fail("logged.proof_invalid", f"inclusion proof does not verify: {exc}") from None
+        raise _fail(
+            "log_inclusion.proof_invalid", f"inclusion proof does not verify: {exc}"
+        ) from None
     entry, body = evidence.entry, evidence.entry["body"]
     expected = {
         "credential_id": credential.id,
@@ -77,10 +106,11 @@ def check_logged(
         "kid": kid,
     }
     wrong = [name for name, value in expected.items() if body.get(name) != value]
-    if entry.get("kind") != ISSUANCE or wrong:
+    ts = entry.get("ts")
+    if entry.get("kind") != ISSUANCE or wrong or type(ts) is not int or ts < 0:
         raise _fail(
-            "logged.entry_mismatch",
+            "log_inclusion.entry_mismatch",
             "the logged entry is not this credential's issuance"
             + (f" ({', '.join(wrong)} differ)" if wrong else ""),
         )
-    return f"entry {evidence.index} of {checkpoint.origin} at tree size {checkpoint.size}"
+    return LoggedAt(evidence.index, checkpoint.size, date_time_ms(ts))

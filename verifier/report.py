@@ -1,19 +1,25 @@
-"""The verification report: every check named, with its outcome and a stable code.
+"""The verification report: every check named, with its outcome, a stable code and a message
+in each of en, zh-Hans and zh-Hant.
 
 ``result`` is ``valid`` only when every check passed; any failed check makes it ``invalid``;
 otherwise a check that could not be made (``ok is None``) makes it ``cannot_tell``, which is never
-shown as valid.
+shown as valid. ``message`` is the technical English detail (it names keys, times and proof
+positions); ``messages`` the plain sentence for a reader, from ``verifier.messages``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from schemas.credential import SkillCredential, format_instant
+from schemas.recognition import RecognitionAnswer
+from verifier.messages import check_messages
 
-__all__ = ["CheckResult", "Result", "VerificationReport"]
+__all__ = ["CheckResult", "Result", "TrustAge", "VerificationReport"]
 
 
 class Result(StrEnum):
@@ -28,9 +34,42 @@ class CheckResult:
     ok: bool | None
     code: str
     message: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def messages(self) -> dict[str, str]:
+        code = "not_checked" if self.code.endswith(".not_checked") else self.code
+        return check_messages(code, self.params)
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "ok": self.ok, "code": self.code, "message": self.message}
+        return {
+            "check": self.check,
+            "ok": self.ok,
+            "code": self.code,
+            "message": self.message,
+            "messages": self.messages,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrustAge:
+    """How old the trust material was at the verification time, against the allowed age."""
+
+    issued_at: datetime
+    age_seconds: int
+    max_age_seconds: int | None
+
+    @property
+    def stale(self) -> bool:
+        return self.max_age_seconds is not None and self.age_seconds > self.max_age_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issued_at": format_instant(self.issued_at),
+            "age_seconds": self.age_seconds,
+            "max_age_seconds": self.max_age_seconds,
+            "stale": self.stale,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +79,8 @@ class VerificationReport:
     checks: tuple[CheckResult, ...]
     credential: SkillCredential | None
     kid: str | None
+    trust: TrustAge | None = None
+    recognition: RecognitionAnswer | None = None
 
     @property
     def result(self) -> Result:
@@ -84,4 +125,6 @@ class VerificationReport:
             if credential and credential.valid_until
             else None,
             "checks": [check.to_json() for check in self.checks],
+            "trust_bundle": self.trust.to_json() if self.trust else None,
+            **({"recognition": self.recognition.to_json()} if self.recognition else {}),
         }

@@ -1,8 +1,13 @@
 """``verify_credential``: the one verification function behind the CLI, the API and the page.
 
-Pure: bytes, trusted keys and an explicit ``now`` in, a ``VerificationReport`` out; no clock,
-file, database or network is read. Checks run in order and each later check is marked
-not-checked (``ok: None``) when an earlier one it depends on failed.
+Pure: bytes, a verified trust bundle and an explicit ``now`` in, a ``VerificationReport`` out;
+no clock, file, database or network is read. Every check of DESIGN §4 is reported, in a fixed
+order; a check that depends on one that failed is marked not-checked (``ok: None``).
+
+The log evidence is examined first, although reported after the checks that use it, because the
+time it proves (the issuance entry's timestamp) is the time the key window, the issuer's status
+and the scope are judged at. Without evidence they are judged at the credential's ``validFrom``,
+the issuer's own word, and the report cannot be ``valid`` anyway.
 
 Signatures are checked with pyjwt's EdDSA algorithm (backed by ``cryptography``) on the signing
 input this module has already parsed strictly; pyjwt's own ``PyJWS.decode`` is not used because
@@ -12,97 +17,387 @@ verification itself (profile in docs/PERFORMANCE.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from schemas.credential import SkillCredential, format_instant, read_credential
+from schemas.credential import SkillCredential, date_from_instant, format_instant, read_credential
 from schemas.errors import SchemaError
-from schemas.frameworks import builtin_framework
+from schemas.governance import IssuerRecord
+from schemas.instants import format_instant_ms
+from schemas.jwk import parse_ed25519_public_jwk
+from schemas.key_lifecycle import KeyRecord, key_decision
 from schemas.log_entry import LogEvidence
+from schemas.note import Checkpoint
+from schemas.recognition import RecognitionAnswer, recognize
+from schemas.scope import check_scope
+from schemas.trust_bundle import StatusList, TrustBundle
 from verifier.errors import CheckFailed, VerifierError
 from verifier.jws import ParsedJws, parse_compact_jws
-from verifier.logged import check_logged
-from verifier.report import CheckResult, VerificationReport
-from verifier.trust import TrustedKey, TrustedKeys
+from verifier.logged import LoggedAt, check_checkpoint, check_inclusion
+from verifier.report import CheckResult, TrustAge, VerificationReport
 
-__all__ = ["CHECKS", "verify_credential"]
+__all__ = ["CHECKS", "DEFAULT_MAX_AGE", "RECOGNITION", "verify_credential"]
 
-CHECKS = ("format", "signature", "issuer_known", "validity_period", "logged")
+CHECKS = (
+    "format",
+    "signature",
+    "issuer_known",
+    "key_valid_at_issuance",
+    "issuer_in_scope",
+    "status",
+    "checkpoint_signature",
+    "log_inclusion",
+    "validity_period",
+)
+RECOGNITION = "recognition"
+DEFAULT_MAX_AGE = timedelta(days=1)
+"""A bundle (and the status lists in it) older than this gives ``status.stale``: a revocation
+made since could be missing. One day matches a verifier that refreshes its bundle daily."""
+
 _EDDSA = jwt.get_algorithm_by_name("EdDSA")
+_PUBLIC_KEYS: dict[str, Ed25519PublicKey] = {}
 
 
-def _read(parsed: ParsedJws) -> SkillCredential:
+def _public_key(record: KeyRecord) -> Ed25519PublicKey:
+    """Keys are loaded once per process: loading costs a fifth of a verification."""
+    key = _PUBLIC_KEYS.get(record.kid)
+    if key is None:
+        key = Ed25519PublicKey.from_public_bytes(parse_ed25519_public_jwk(record.jwk))
+        if len(_PUBLIC_KEYS) < 65_536:
+            _PUBLIC_KEYS[record.kid] = key
+    return key
+
+
+def _passed(check: str, message: str, **params: str) -> CheckResult:
+    return CheckResult(check, True, f"{check}.ok", message, params)
+
+
+def _read(parsed: ParsedJws, trust: TrustBundle) -> SkillCredential:
     try:
         credential = read_credential(parsed.payload)
-        builtin_framework(credential.claims.framework).level(credential.claims.level_code)
+        trust.framework(credential.claims.framework).level(credential.claims.level_code)
     except SchemaError as exc:
         raise CheckFailed("format", "format.credential", str(exc)) from exc
     return credential
 
 
-def _trusted_key(parsed: ParsedJws, credential: SkillCredential, keys: TrustedKeys) -> TrustedKey:
-    key = keys.get(parsed.kid)
-    if key is None:
+def _issuer_and_key(
+    parsed: ParsedJws, credential: SkillCredential, trust: TrustBundle
+) -> tuple[IssuerRecord, KeyRecord]:
+    record = trust.keys.get(parsed.kid)
+    if record is None:
         raise CheckFailed(
-            "issuer_known", "issuer_known.unknown_kid", f"no trusted key {parsed.kid}"
+            "issuer_known",
+            "issuer_known.unknown_kid",
+            f"no trusted key {parsed.kid}",
+            params={"kid": parsed.kid},
         )
-    if key.issuer_id != credential.issuer_id:
+    if record.issuer_id != credential.issuer_id:
         raise CheckFailed(
             "issuer_known",
             "issuer_known.issuer_mismatch",
-            f"key {parsed.kid} belongs to {key.issuer_id}, credential names {credential.issuer_id}",
+            f"key {parsed.kid} belongs to {record.issuer_id}, credential names "
+            f"{credential.issuer_id}",
+            params={"kid": parsed.kid, "issuer": credential.issuer_id},
         )
-    return key
+    issuer = trust.issuers.get(credential.issuer_id)
+    if issuer is None:
+        raise CheckFailed(
+            "issuer_known",
+            "issuer_known.unknown_issuer",
+            f"{credential.issuer_id} is not in the directory",
+            params={"issuer": credential.issuer_id},
+        )
+    return issuer, record
 
 
-def _check_signature(parsed: ParsedJws, public_key: Ed25519PublicKey) -> None:
-    if not _EDDSA.verify(parsed.signing_input, public_key, parsed.signature):
+def _check_signature(parsed: ParsedJws, record: KeyRecord) -> None:
+    if not _EDDSA.verify(parsed.signing_input, _public_key(record), parsed.signature):
         raise CheckFailed("signature", "signature.invalid", "signature does not verify")
+
+
+def _check_key(
+    record: KeyRecord, credential: SkillCredential, logged: LoggedAt | None
+) -> CheckResult:
+    """Without log evidence the window is judged at ``validFrom``, the issuer's own word, so a
+    miss then is cannot-tell, not invalid: the log evidence settles it either way."""
+    decision = key_decision(
+        record, signed_at=credential.valid_from, logged_at=logged.at if logged else None
+    )
+    if decision.ok is True:
+        return _passed("key_valid_at_issuance", decision.message, kid=record.kid)
+    times = {
+        "valid_from": format_instant_ms(record.valid_from),
+        "valid_until": format_instant_ms(record.valid_until) if record.valid_until else "",
+        "compromised_at": format_instant_ms(record.compromised_at) if record.compromised_at else "",
+    }
+    code = "key_valid_at_issuance." + decision.code.removeprefix("key.")
+    raise CheckFailed(
+        "key_valid_at_issuance",
+        code,
+        decision.message,
+        cannot_tell=decision.ok is None or logged is None,
+        params={"kid": record.kid, **times},
+    )
+
+
+def _check_scope(
+    issuer: IssuerRecord, credential: SkillCredential, at: datetime, proven: bool
+) -> CheckResult:
+    """Judged at ``at``: the log time when ``proven``, else ``validFrom``, the issuer's word, at
+    which a miss is cannot-tell rather than invalid (as for the key window)."""
+    status = issuer.status_at(at)
+    day = date_from_instant(at).isoformat()
+    if status != "active":
+        raise CheckFailed(
+            "issuer_in_scope",
+            f"issuer_in_scope.{status}",
+            f"{issuer.id} was {status} at {format_instant(at)}",
+            cannot_tell=not proven,
+            params={"date": day},
+        )
+    claims = credential.claims
+    decision = check_scope(
+        issuer.scopes,
+        occupation_code=claims.occupation_code,
+        framework=claims.framework,
+        level=claims.level_code,
+        on=date_from_instant(at),
+    )
+    scope = decision.scope
+    params = {
+        "occupation": f"{claims.occupation_name} {claims.occupation_code}",
+        "level": f"{claims.level_name} ({claims.framework} {claims.level_code})",
+        "period": scope.period if scope else "",
+        "levels": ", ".join(sorted(scope.levels)) if scope else "",
+        "date": day,
+    }
+    if not decision.ok:
+        code = "issuer_in_scope." + decision.code.removeprefix("scope.")
+        raise CheckFailed(
+            "issuer_in_scope", code, decision.message, cannot_tell=not proven, params=params
+        )
+    return CheckResult("issuer_in_scope", True, "issuer_in_scope.ok", decision.message, params)
+
+
+def _status_list(
+    trust: TrustBundle, fresher: Mapping[tuple[str, str], StatusList], key: tuple[str, str]
+) -> StatusList | None:
+    return fresher.get(key) or trust.status_lists.get(key)
+
+
+def _check_status(
+    credential: SkillCredential,
+    trust: TrustBundle,
+    fresher: Mapping[tuple[str, str], StatusList],
+    now: datetime,
+    max_age: timedelta | None,
+) -> CheckResult:
+    entries = credential.claims.status
+    if not entries:
+        raise CheckFailed(
+            "status",
+            "status.no_entry",
+            "the credential carries no credentialStatus",
+            cannot_tell=True,
+        )
+    checked: list[str] = []
+    for entry in entries:
+        found = _status_list(trust, fresher, (entry.status_list_credential, entry.status_purpose))
+        if found is None:
+            raise CheckFailed(
+                "status",
+                "status.list_unavailable",
+                f"no {entry.status_purpose} list {entry.status_list_credential}",
+                cannot_tell=True,
+            )
+        when = format_instant(found.valid_from)
+        age = now - found.valid_from
+        if max_age is not None and age > max_age:
+            raise CheckFailed(
+                "status",
+                "status.stale",
+                f"the {entry.status_purpose} list is from {when}, older than {max_age}",
+                cannot_tell=True,
+                params={"age": _duration(age), "limit": _duration(max_age)},
+            )
+        if entry.status_list_index >= len(found.bits):
+            raise CheckFailed(
+                "status",
+                "status.list_invalid",
+                f"index {entry.status_list_index} is past the end of {found.url}",
+                cannot_tell=True,
+            )
+        if found.bits.get(entry.status_list_index):
+            code = "status.revoked" if entry.status_purpose == "revocation" else "status.suspended"
+            raise CheckFailed(
+                "status",
+                code,
+                f"bit {entry.status_list_index} of {found.url} is set ({when})",
+                params={"checked_at": when},
+            )
+        checked.append(when)
+    oldest = min(checked)
+    return _passed("status", f"no status bit set in lists of {oldest}", checked_at=oldest)
+
+
+def _duration(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
 
 
 def _check_validity(credential: SkillCredential, now: datetime) -> None:
     if now < credential.valid_from:
+        when = format_instant(credential.valid_from)
         raise CheckFailed(
             "validity_period",
             "validity_period.not_yet_valid",
-            f"not valid before {format_instant(credential.valid_from)}",
+            f"not valid before {when}",
+            params={"valid_from": when},
         )
     if credential.valid_until is not None and now > credential.valid_until:
+        when = format_instant(credential.valid_until)
         raise CheckFailed(
             "validity_period",
             "validity_period.expired",
-            f"expired at {format_instant(credential.valid_until)}",
+            f"expired at {when}",
+            params={"valid_until": when},
         )
 
 
-def _passed(check: str, message: str) -> CheckResult:
-    return CheckResult(check, True, f"{check}.ok", message)
+def _recognition(
+    credential: SkillCredential, trust: TrustBundle, target: str, now: datetime
+) -> tuple[CheckResult, RecognitionAnswer | None]:
+    claims = credential.claims
+    try:
+        answer = recognize(
+            trust.mappings,
+            source_framework=claims.framework,
+            source_level=claims.level_code,
+            occupation_code=claims.occupation_code,
+            target_framework=target,
+            on=date_from_instant(now),
+            frameworks=trust.framework,
+        )
+    except SchemaError as exc:
+        params = {"target_framework": target}
+        return CheckResult(RECOGNITION, None, "recognition.not_applicable", str(exc), params), None
+    mapping, level = answer.mapping, answer.target_level
+    params = {
+        "target_framework": target,
+        "mapping": mapping.id if mapping else "",
+        "version": str(mapping.version) if mapping else "",
+        "target_level": level.name["en"] if level else "",
+    }
+    code = f"recognition.{answer.outcome}"
+    ok = True if answer.outcome in ("recognized", "no_comparable_level") else None
+    return CheckResult(RECOGNITION, ok, code, answer.message["en"], params), answer
 
 
-def _report(
-    results: dict[str, CheckResult], credential: SkillCredential | None, kid: str | None
-) -> VerificationReport:
-    checks = tuple(
-        results.get(name) or CheckResult(name, None, f"{name}.not_checked", "not checked")
-        for name in CHECKS
+def _failed(results: dict[str, CheckResult], failure: CheckFailed) -> None:
+    ok = None if failure.cannot_tell else False
+    results[failure.check] = CheckResult(
+        failure.check, ok, failure.code, failure.message, failure.params
     )
-    return VerificationReport(checks=checks, credential=credential, kid=kid)
+
+
+def _logged(
+    raw: bytes,
+    credential: SkillCredential,
+    record: KeyRecord,
+    evidence: LogEvidence | None,
+    trust: TrustBundle,
+    results: dict[str, CheckResult],
+) -> LoggedAt | None:
+    if evidence is None:
+        results["log_inclusion"] = CheckResult(
+            "log_inclusion", None, "log_inclusion.no_evidence", "no log evidence given"
+        )
+        return None
+    try:
+        checkpoint: Checkpoint = check_checkpoint(evidence, trust.log_keys)
+        results["checkpoint_signature"] = _passed(
+            "checkpoint_signature",
+            f"checkpoint of {checkpoint.origin} at size {checkpoint.size} is signed by its log",
+            origin=checkpoint.origin,
+            size=str(checkpoint.size),
+        )
+        logged = check_inclusion(raw, credential, record.kid, evidence, checkpoint)
+    except CheckFailed as failure:
+        _failed(results, failure)
+        return None
+    results["log_inclusion"] = _passed(
+        "log_inclusion",
+        f"entry {logged.index} of {checkpoint.origin} at tree size {logged.size}, logged at "
+        f"{format_instant_ms(logged.at)}",
+        index=str(logged.index),
+        size=str(logged.size),
+    )
+    return logged
+
+
+def _record(results: dict[str, CheckResult], check: str, run: Callable[[], CheckResult]) -> None:
+    try:
+        results[check] = run()
+    except CheckFailed as failure:
+        _failed(results, failure)
+
+
+def _checks(
+    parsed: ParsedJws,
+    credential: SkillCredential,
+    raw: bytes,
+    trust: TrustBundle,
+    now: datetime,
+    evidence: LogEvidence | None,
+    status_lists: Mapping[tuple[str, str], StatusList],
+    max_age: timedelta | None,
+    results: dict[str, CheckResult],
+) -> bool:
+    """Run every check after ``format`` into ``results``; whether the signature verified."""
+    try:
+        issuer, record = _issuer_and_key(parsed, credential, trust)
+        results["issuer_known"] = _passed(
+            "issuer_known", f"signed with {issuer.id}'s key {record.kid}", issuer=issuer.name
+        )
+        _check_signature(parsed, record)
+        results["signature"] = _passed("signature", "Ed25519 signature verifies")
+    except CheckFailed as failure:
+        _failed(results, failure)
+        return False
+    logged = _logged(raw, credential, record, evidence, trust, results)
+    at = logged.at if logged else credential.valid_from
+    _record(results, "key_valid_at_issuance", lambda: _check_key(record, credential, logged))
+    _record(
+        results, "issuer_in_scope", lambda: _check_scope(issuer, credential, at, logged is not None)
+    )
+    _record(results, "status", lambda: _check_status(credential, trust, status_lists, now, max_age))
+    return True
 
 
 def verify_credential(
     token: bytes | str,
-    keys: TrustedKeys,
+    trust: TrustBundle,
     now: datetime,
     evidence: LogEvidence | None = None,
+    *,
+    status_lists: Mapping[tuple[str, str], StatusList] | None = None,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
+    target: str | None = None,
 ) -> VerificationReport:
-    """Verify a compact-JWS credential against ``keys`` at instant ``now`` (timezone-aware), and
-    that ``evidence`` proves it is in a log whose key ``keys`` trusts.
+    """Verify a compact-JWS credential against ``trust`` at instant ``now`` (timezone-aware),
+    with ``evidence`` that it is in the registry's log.
+
+    ``status_lists`` are verified status lists fresher than the bundle's (fetched by the caller;
+    keyed by URL and purpose). ``max_age`` bounds how old the status information may be before
+    the status check reads ``status.stale`` (``None``: no bound). ``target`` (a framework id)
+    adds the ``recognition`` check and answer.
 
     Never raises for anything in ``token`` or ``evidence``: every defect is a failed check in the
-    report; without evidence the ``logged`` check is not made, so the result cannot be
-    ``valid``. Raises ``VerifierError`` only when called wrongly (naive ``now``).
+    report. Raises ``VerifierError`` only when called wrongly (naive ``now``).
     """
     if now.tzinfo is None:
         raise VerifierError("now must be timezone-aware")
@@ -110,19 +405,38 @@ def verify_credential(
     results: dict[str, CheckResult] = {}
     credential: SkillCredential | None = None
     parsed: ParsedJws | None = None
+    answer: RecognitionAnswer | None = None
     try:
         parsed = parse_compact_jws(raw)
-        credential = _read(parsed)
-        results["format"] = _passed("format", "well-formed VC-JOSE credential")
-        key = _trusted_key(parsed, credential, keys)
-        results["issuer_known"] = _passed("issuer_known", f"signed with trusted key {key.kid}")
-        _check_signature(parsed, key.public_key)
-        results["signature"] = _passed("signature", "Ed25519 signature verifies")
-        _check_validity(credential, now)
-        results["validity_period"] = _passed("validity_period", "within its validity period")
-        logged = check_logged(raw, credential, key.kid, evidence, keys.log_keys)
-        results["logged"] = _passed("logged", logged)
+        credential = _read(parsed, trust)
     except CheckFailed as failure:
-        ok = None if failure.cannot_tell else False
-        results[failure.check] = CheckResult(failure.check, ok, failure.code, failure.message)
-    return _report(results, credential, parsed.kid if parsed else None)
+        _failed(results, failure)
+    if parsed is not None and credential is not None:
+        results["format"] = _passed("format", "well-formed VC-JOSE credential")
+        genuine = _checks(
+            parsed, credential, raw, trust, now, evidence, status_lists or {}, max_age, results
+        )
+        if genuine:
+            try:
+                _check_validity(credential, now)
+                results["validity_period"] = _passed(
+                    "validity_period", "within its validity period"
+                )
+            except CheckFailed as failure:
+                _failed(results, failure)
+        if target is not None and genuine:
+            results[RECOGNITION], answer = _recognition(credential, trust, target, now)
+    names = (*CHECKS, RECOGNITION) if target is not None else CHECKS
+    checks = tuple(
+        results.get(name) or CheckResult(name, None, f"{name}.not_checked", "not checked")
+        for name in names
+    )
+    age = max(0, int((now - trust.issued_at).total_seconds()))
+    limit = int(max_age.total_seconds()) if max_age is not None else None
+    return VerificationReport(
+        checks=checks,
+        credential=credential,
+        kid=parsed.kid if parsed else None,
+        trust=TrustAge(trust.issued_at, age, limit),
+        recognition=answer,
+    )

@@ -16,7 +16,15 @@ from issuer.signing import IssuedCredential, Signer, UnsignedCredential
 from schemas.credential import CredentialClaims
 from schemas.frameworks import builtin_framework
 from schemas.occupations import builtin_occupation_table
-from tests.conftest import NATIONAL_ID, NOW, MemoryLog, trusted_keys_for, trusted_with_log
+from schemas.status_list import StatusEntry
+from tests.conftest import (
+    NATIONAL_ID,
+    NOW,
+    TEST_STATUS,
+    MemoryLog,
+    trusted_keys_for,
+    trusted_with_log,
+)
 from verifier import Result, verify_credential
 
 HEADER = "name,national_id,occupation_code,level,certificate_number,issued_on,valid_until\n"
@@ -61,8 +69,14 @@ def _rejected_errors(path: Path, signer: Signer, out: Path) -> list[RowError]:
 
 def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer, memory_log: MemoryLog) -> None:
     out = tmp_path / "out.jsonl"
-    summary, errors = _run(_csv(tmp_path, *GOOD_ROWS), signer, out)
-    assert (summary, errors) == (BatchSummary(rows=3, signed=3, invalid=0), [])
+    asked: list[int] = []
+
+    def allocate(count: int) -> list[tuple[StatusEntry, ...]]:
+        asked.append(count)
+        return [TEST_STATUS] * count
+
+    summary, errors = _run(_csv(tmp_path, *GOOD_ROWS), signer, out, allocate_status=allocate)
+    assert (summary, errors, asked) == (BatchSummary(rows=3, signed=3, invalid=0), [], [3])
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["row"] for r in records] == [2, 3, 4]
     assert records[0]["certificate_number"] == "Y100044440101244000001"
@@ -72,6 +86,7 @@ def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer, memory_log: 
         report = verify_credential(record["jws"], keys, NOW, evidence)
         assert report.result is Result.VALID
         assert report.credential is not None and report.credential.id == record["id"]
+        assert report.credential.claims.status == TEST_STATUS
     assert not list(tmp_path.glob(".out.jsonl*"))
 
 

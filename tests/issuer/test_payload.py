@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issuer.payload import PayloadWriter, serialise_payload
-from schemas.credential import CredentialClaims, build_credential
+from schemas.credential import CredentialClaims, build_credential, read_credential
+from schemas.status_list import REVOCATION, SUSPENSION, StatusEntry
 
 ISSUER = ("urn:skillcert:issuer:p", '示范 "quoted" \\ issuer')
 text = st.text(min_size=1, max_size=40)
@@ -25,6 +26,7 @@ text = st.text(min_size=1, max_size=40)
     issued=st.dates(date(1990, 1, 1), date(2030, 12, 31)),
     until=st.none() | st.dates(date(2031, 1, 1), date(2060, 12, 31)),
     level=st.sampled_from(["5", "4", "apprentice", "chief"]),
+    status_index=st.none() | st.integers(0, 10**18 - 1),
 )
 def test_same_bytes_as_build_credential(
     holder: str,
@@ -34,7 +36,16 @@ def test_same_bytes_as_build_credential(
     issued: date,
     until: date | None,
     level: str,
+    status_index: int | None,
 ) -> None:
+    status = (
+        ()
+        if status_index is None
+        else tuple(
+            StatusEntry(purpose, status_index, f"https://r.example/v1/status/7-{purpose}")
+            for purpose in (REVOCATION, SUSPENSION)
+        )
+    )
     claims = CredentialClaims(
         holder_name=holder,
         national_id_hash="sha256$" + "ab" * 32,
@@ -50,14 +61,14 @@ def test_same_bytes_as_build_credential(
         certificate_number=number,
         issued_on=issued,
         valid_until=until,
+        status=status,
     )
     credential_id = f"urn:uuid:{uuid.uuid4()}"
-    expected = serialise_payload(
-        build_credential(
-            claims, credential_id=credential_id, issuer_id=ISSUER[0], issuer_name=ISSUER[1]
-        )
+    document = build_credential(
+        claims, credential_id=credential_id, issuer_id=ISSUER[0], issuer_name=ISSUER[1]
     )
-    assert PayloadWriter(*ISSUER).payload(claims, credential_id) == expected
+    assert PayloadWriter(*ISSUER).payload(claims, credential_id) == serialise_payload(document)
+    assert read_credential(document).claims.status == status
 
 
 def test_templates_are_reused_across_holders(make_claims: Callable[..., CredentialClaims]) -> None:

@@ -8,14 +8,22 @@ import pty
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from registry.cli import app
-from tests.conftest import NATIONAL_ID, VECTORS
+from schemas.frameworks import builtin_framework, builtin_framework_ids
+from schemas.jwk import split_kid
+from schemas.key_lifecycle import KeyRecord
+from schemas.note import VerifierKey
+from schemas.signed_json import AuthorityKey
+from schemas.trust_bundle import build_trust_bundle
+from tests.conftest import NATIONAL_ID, VECTORS, accredited_everywhere
 
 SKILLCERT = str(Path(sys.executable).with_name("skillcert"))
 CORPUS = json.loads((VECTORS / "attacks" / "corpus.json").read_text(encoding="utf-8"))
@@ -39,6 +47,13 @@ def invoke(*args: str) -> Any:
     return CliRunner().invoke(app, list(args))
 
 
+def _add_issuer() -> None:
+    """Register the test issuer and accredit it for electricians at every level."""
+    assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
+    scoped = run("issuer", "scope", ISSUER, "--occupations", "6-31-*", "--levels", "5,4,3,2,1")
+    assert scoped.returncode == 0, scoped.stderr
+
+
 def _pass_list(path: Path, *rows: str) -> Path:
     header = "name,national_id,occupation_code,level,certificate_number,issued_on\n"
     path.write_text(header + "".join(rows), encoding="utf-8")
@@ -60,7 +75,7 @@ def test_init_is_idempotent_and_key_is_private(home: Path) -> None:
 
 
 def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
-    assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
+    _add_issuer()
     listed = run("issuer", "list", "--json")
     issuers = json.loads(listed.stdout)
     assert [(i["id"], i["name"], i["status"]) for i in issuers] == [(ISSUER, "测试中心", "active")]
@@ -90,12 +105,13 @@ def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
     unproven = run("verify", jwt_file.read_text(), "--json")
     assert (unproven.returncode, json.loads(unproven.stdout)["result"]) == (1, "cannot_tell")
     assert run("verify", str(jwt_file), "--at", "2024-06-17").returncode == 1
-    assert json.loads(proof.read_text())["index"] == 1
+    # After the issuer's registration, key and scope (0-2) and the first credential (3).
+    assert json.loads(proof.read_text())["index"] == 4
     assert run("log", "audit").returncode == 0
 
 
 def test_bad_rows_exit_2_naming_file_row_field(home: Path, tmp_path: Path) -> None:
-    assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
+    _add_issuer()
     bad = GOOD.replace("6-31-01-03", "6-31-01-99")
     csv_path = _pass_list(tmp_path / "p.csv", GOOD, bad)
     out = tmp_path / "out"
@@ -118,7 +134,7 @@ def test_bad_rows_exit_2_naming_file_row_field(home: Path, tmp_path: Path) -> No
         (["issue", "missing.csv", "--issuer", ISSUER, "--out", "o.jsonl"], f"no issuer {ISSUER}"),
         (["issuer", "add", "--id", "not a uri", "--name", "x"], "must be an absolute URI"),
         (["verify", "a.b.c", "--at", "yesterday"], "--at 'yesterday'"),
-        (["verify", "a.b.c", "--keys", "missing.jwks"], "missing.jwks: No such file"),
+        (["verify", "a.b.c", "--bundle", "missing.jws"], "missing.jws: No such file"),
     ],
 )
 def test_bad_input_exits_2(home: Path, args: list[str], message: str) -> None:
@@ -133,23 +149,78 @@ def test_json_output_is_one_document(home: Path) -> None:
     assert json.loads(result.stdout)["result"] == "invalid"
 
 
+def _corpus_bundle(path: Path) -> str:
+    """A bundle accrediting the corpus's issuers, signed by a fresh authority; its thumbprint."""
+    key = Ed25519PrivateKey.generate()
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    issuers = [
+        accredited_everywhere(
+            split_kid(jwk["kid"])[0],
+            KeyRecord(jwk["kid"], {n: jwk[n] for n in ("kty", "crv", "x")}, since),
+        )
+        for jwk in CORPUS["jwks"]["keys"]
+    ]
+    bundle = build_trust_bundle(
+        key=key,
+        issued_at=datetime.fromisoformat(CORPUS["now"]),
+        log_key=VerifierKey.from_public_key("corpus.test/log", key.public_key()),
+        checkpoint=None,
+        issuers=issuers,
+        frameworks=[builtin_framework(f) for f in builtin_framework_ids()],
+        mappings=[],
+        status_lists=[],
+    )
+    path.write_text(bundle)
+    return AuthorityKey.from_public_key(key.public_key()).kid
+
+
 @pytest.mark.parametrize("case", CORPUS["cases"], ids=[c["name"] for c in CORPUS["cases"]])
 def test_cli_rejects_the_attack_corpus(home: Path, tmp_path: Path, case: dict[str, Any]) -> None:
-    keys = tmp_path / "corpus.jwks"
-    keys.write_text(json.dumps(CORPUS["jwks"]))
+    bundle = tmp_path / "bundle.jws"
+    authority = _corpus_bundle(bundle)
     token = tmp_path / "token.jwt"
     token.write_text(case["token"])
-    result = invoke("verify", str(token), "--keys", str(keys), "--at", CORPUS["now"], "--json")
+    result = invoke(
+        "verify",
+        str(token),
+        "--bundle",
+        str(bundle),
+        "--authority",
+        authority,
+        "--at",
+        CORPUS["now"],
+        "--json",
+    )
     report = json.loads(result.stdout)
     if case["code"] is None:
-        # Genuine, but no log evidence comes with it: the CLI cannot say it is valid.
+        # Genuine, but without status entries or log evidence: the CLI cannot say it is valid.
         assert (result.exit_code, report["result"]) == (1, "cannot_tell")
         assert [c["code"] for c in report["checks"] if c["ok"] is not True] == [
-            "logged.not_checked"
+            "status.no_entry",
+            "checkpoint_signature.not_checked",
+            "log_inclusion.no_evidence",
         ]
     else:
         assert (result.exit_code, report["result"]) == (1, "invalid")
         assert [c["code"] for c in report["checks"] if c["ok"] is False] == [case["code"]]
+
+
+def test_a_tampered_or_foreign_bundle_is_refused(home: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.jws"
+    authority = _corpus_bundle(bundle)
+    token = tmp_path / "token.jwt"
+    token.write_text(CORPUS["cases"][0]["token"])
+    header, payload, signature = bundle.read_text().split(".")
+    flipped = payload[:40] + ("A" if payload[40] != "A" else "B") + payload[41:]
+    bundle.write_text(f"{header}.{flipped}.{signature}")
+    tampered = invoke("verify", str(token), "--bundle", str(bundle), "--authority", authority)
+    assert tampered.exit_code == 2
+    other = _corpus_bundle(tmp_path / "other.jws")
+    foreign = invoke(
+        "verify", str(token), "--bundle", str(tmp_path / "other.jws"), "--authority", authority
+    )
+    assert foreign.exit_code == 2 and f"not the pinned {authority}" in foreign.output
+    assert other != authority
 
 
 def test_demo_produces_verifiable_certificates(home: Path) -> None:
@@ -168,7 +239,7 @@ def test_demo_produces_verifiable_certificates(home: Path) -> None:
 
 
 def test_progress_bar_only_on_a_terminal(home: Path, tmp_path: Path) -> None:
-    assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
+    _add_issuer()
     rows = [GOOD.replace("000001", f"{n:06d}") for n in range(1, 2001)]
     csv_path = _pass_list(tmp_path / "p.csv", *rows)
     primary, replica = pty.openpty()
@@ -193,12 +264,3 @@ def test_progress_bar_only_on_a_terminal(home: Path, tmp_path: Path) -> None:
     text = output.decode("utf-8", "replace")
     assert "signing" in text or "checking rows" in text
     assert "signed 2000 credential(s)" in text
-
-
-@pytest.mark.parametrize("content", ['{"issuers": [{"id": "x"}]}', "{not json", '{"a":1,"a":2}'])
-def test_damaged_issuer_directory_is_a_clear_error(home: Path, content: str) -> None:
-    home.mkdir(parents=True)
-    (home / "issuers.json").write_text(content)
-    result = invoke("issuer", "list")
-    assert result.exit_code == 2
-    assert "issuers.json" in result.output

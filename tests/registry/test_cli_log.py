@@ -127,6 +127,8 @@ def test_issue_logs_every_credential_and_verify_checks_the_evidence(
 ) -> None:
     issuer = "urn:skillcert:issuer:log-test"
     assert invoke("issuer", "add", "--id", issuer, "--name", "日志测试中心").exit_code == 0
+    scoped = invoke("issuer", "scope", issuer, "--occupations", "6-31-*", "--levels", "4")
+    assert scoped.exit_code == 0, scoped.output
     rows = "".join(
         f"持证人{i},{NATIONAL_ID},6-31-01-03,4,Y1000444401012440000{i:02d},2024-06-18\n"
         for i in range(12)
@@ -139,9 +141,10 @@ def test_issue_logs_every_credential_and_verify_checks_the_evidence(
     out = tmp_path / "signed.jsonl"
     assert invoke("issue", str(pass_list), "--issuer", issuer, "--out", str(out)).exit_code == 0
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["log"]["index"] for line in lines] == list(range(12))
+    # Entries 0-2 are the issuer's registration, first key and scope.
+    assert [json.loads(line)["log"]["index"] for line in lines] == list(range(3, 15))
     for number in (1, 12):
         report = json.loads(invoke("verify", str(out), "--line", str(number), "--json").stdout)
         assert report["result"] == "valid", report
     audit = json.loads(invoke("log", "audit", "--json").stdout)
-    assert (audit["ok"], audit["entries"]) == (True, 12)
+    assert (audit["ok"], audit["entries"]) == (True, 15)

@@ -43,13 +43,37 @@ def _errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
 
 
-@pytest.mark.parametrize("schema", [OB3, VC2, skill_credential_schema()], ids=["ob3", "vc2", "own"])
+def _ob3_errors(document: dict[str, Any]) -> list[str]:
+    """OB 3.0 allows one `credentialStatus` object; ours is an array of one entry per purpose.
+
+    The deviation is deliberate (docs/credential-format.md, "Status"): every entry must still be
+    an OB 3.0 CredentialStatus, and everything else must meet the OB 3.0 schema as published.
+    """
+    rest = {k: v for k, v in document.items() if k != "credentialStatus"}
+    entry_schema = {"$defs": OB3["$defs"], **OB3["$defs"]["CredentialStatus"]}
+    entry_schema["$schema"] = OB3["$schema"]
+    entries = document["credentialStatus"]
+    return _errors(OB3, rest) + [e for entry in entries for e in _errors(entry_schema, entry)]
+
+
+@pytest.mark.parametrize("schema", [VC2, skill_credential_schema()], ids=["vc2", "own"])
 @pytest.mark.parametrize("valid_until", [None, date(2029, 2, 28)])
 def test_credential_validates(
     schema: dict[str, Any], valid_until: date | None, make_claims: Callable[..., CredentialClaims]
 ) -> None:
     document = _document(make_claims(valid_until=valid_until))
     assert _errors(schema, document) == []
+
+
+@pytest.mark.parametrize("valid_until", [None, date(2029, 2, 28)])
+def test_credential_meets_ob3_but_for_the_status_array(
+    valid_until: date | None, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    document = _document(make_claims(valid_until=valid_until))
+    assert len(document["credentialStatus"]) == 2
+    assert _ob3_errors(document) == []
+    del document["credentialStatus"][1]["type"]
+    assert _ob3_errors(document) == ["[]: 'type' is a required property"]
 
 
 @pytest.mark.parametrize("schema", [OB3, skill_credential_schema()], ids=["ob3", "own"])
@@ -99,6 +123,15 @@ def test_only_calendar_dates_of_the_form_yyyy_mm_dd_are_read(text: str) -> None:
     assert parse_calendar_date("2024-01-01") == date(2024, 1, 1)
 
 
+_STATUS = {
+    "id": "https://r.example/v1/status/1-revocation#7",
+    "type": "BitstringStatusListEntry",
+    "statusPurpose": "revocation",
+    "statusListIndex": "7",
+    "statusListCredential": "https://r.example/v1/status/1-revocation",
+}
+
+
 def _drop(path: str) -> Callable[[dict[str, Any]], None]:
     def edit(document: dict[str, Any]) -> None:
         *parents, last = path.split(".")
@@ -141,6 +174,13 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
             "credentialSubject.result",
         ),
         (_set("issuer", "urn:x:y"), "issuer: expected a JSON object"),
+        (_set("credentialStatus", {}), "credentialStatus: expected a non-empty array"),
+        (_set("credentialStatus", []), "credentialStatus: expected a non-empty array"),
+        (_set("credentialStatus", [_STATUS, _STATUS]), "at most one entry per statusPurpose"),
+        (
+            _set("credentialStatus", [{**_STATUS, "statusListIndex": "07"}]),
+            "credentialStatus.statusListIndex",
+        ),
     ],
 )
 def test_read_names_where_the_document_is_wrong(

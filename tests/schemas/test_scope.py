@@ -488,7 +488,7 @@ def test_governance_error_codes_are_documented() -> None:
         if issubclass(getattr(errors, name), GovernanceError)
     ]
     codes = [cls.code for cls in classes]
-    assert len(classes) == 6
+    assert len(classes) == 8
     assert len(set(codes)) == len(codes)
     for cls in classes:
         assert re.search(rf"\| `{cls.__name__}` \| `{cls.code}` \|", table), cls

@@ -1,0 +1,64 @@
+"""RFC 3339 instants as credentials and status lists write and read them.
+
+Kept apart from ``schemas.credential`` so that modules the credential itself embeds (status list
+entries) can use the same forms without importing the credential.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.errors import MalformedDocument
+
+__all__ = [
+    "date_time_ms",
+    "format_instant",
+    "format_instant_ms",
+    "parse_instant",
+    "parse_instant_ms",
+]
+
+# RFC 3339 in UTC with exactly three fractional digits: one spelling per instant, the log's
+# resolution. Governance documents (keys, changes) use this form and read nothing else.
+_INSTANT_MS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+
+
+def format_instant(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(text: Any, where: str) -> datetime:
+    """An RFC 3339 date-time with a zone; raises ``MalformedDocument`` naming ``where``."""
+    if not isinstance(text, str):
+        raise MalformedDocument("expected an RFC 3339 date-time string", where)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedDocument(f"{text!r} is not an RFC 3339 date-time", where) from None
+    if value.tzinfo is None or "T" not in text:
+        raise MalformedDocument(f"{text!r} has no time zone", where)
+    return value
+
+
+def format_instant_ms(instant: datetime) -> str:
+    utc = instant.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def parse_instant_ms(value: Any, where: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM:SS.sssZ`` exactly; raises ``MalformedDocument`` naming ``where``."""
+    if not isinstance(value, str) or not _INSTANT_MS.fullmatch(value):
+        raise MalformedDocument(
+            f"{value!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SS.sssZ", where
+        )
+    try:
+        return datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+    except ValueError:
+        raise MalformedDocument(f"{value!r} is not a real time", where) from None
+
+
+def date_time_ms(ms: int) -> datetime:
+    """The instant of a log timestamp (milliseconds since the Unix epoch)."""
+    return datetime.fromtimestamp(ms / 1000, UTC).replace(microsecond=(ms % 1000) * 1000)

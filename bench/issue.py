@@ -3,9 +3,18 @@
     .venv/bin/python bench/issue.py [--rows 100000] [--sizes 10000,50000,100000]
 
 Prints: raw cryptography Ed25519 sign/s and verify/s on the bytes of a real credential, pyjwt
-PyJWS encode/s and decode/s on the same, the batch pipeline (CSV -> validated -> signed ->
-.jsonl, both passes) in credentials/s with its ratio to raw signing, the verifier's verify/s with
-its ratio to raw verification, and peak RSS of the batch at each size (each in a fresh process).
+PyJWS encode/s and decode/s on the same, the batch pipeline (CSV -> validated -> status entries
+-> signed -> .jsonl, both passes) in credentials/s with its ratio to raw signing, the verifier's
+verify/s with its ratio to raw verification, and peak RSS of the batch at each size (each in a
+fresh process).
+
+Every credential carries its two status entries (revocation, suspension), allocated as the
+registry does (``registry.status.StatusLists.allocate``: random free indexes of the newest list
+with room) but in memory, so the batch measures the issuer without the registry's database. The
+verification here is ``verify_credential`` without log evidence against a trust bundle built in
+memory (issuer accredited for everything, empty status lists): format, signature, issuer, key
+window, scope, status and validity are checked; the full verification, with a signed bundle,
+status list credentials and log evidence, is measured by bench/verify.py.
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -30,14 +40,34 @@ from issuer.batch import issue_batch
 from issuer.batch_csv import read_batch
 from issuer.output import JsonlSink
 from issuer.signing import Signer
-from schemas.frameworks import builtin_framework
+from schemas.frameworks import builtin_framework, builtin_framework_ids
+from schemas.governance import IssuerRecord
 from schemas.identity import national_id_check_digit
+from schemas.jwk import ed25519_public_jwk
+from schemas.key_lifecycle import KeyRecord
 from schemas.occupations import builtin_occupation_table
-from verifier import TrustedKey, TrustedKeys, verify_credential
+from schemas.recognition import builtin_mappings
+from schemas.scope import make_scope
+from schemas.signed_json import AuthorityKey
+from schemas.status_list import (
+    MIN_ENTRIES,
+    REVOCATION,
+    SUSPENSION,
+    StatusBits,
+    StatusEntry,
+    allocate_indexes,
+)
+from schemas.trust_bundle import StatusList, TrustBundle
+from verifier import verify_credential
 
 ISSUER = "urn:skillcert:issuer:bench-appraisal"
 CODES = list(builtin_occupation_table())
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+STATUS_BASE = "https://registry.bench.example/v1/status/"
+PURPOSES = (REVOCATION, SUSPENSION)
+LIST_SIZE = MIN_ENTRIES
+"""``registry.status.LIST_SIZE``."""
 
 
 def write_pass_list(path: Path, rows: int) -> None:
@@ -53,6 +83,57 @@ def write_pass_list(path: Path, rows: int) -> None:
             until = "2029-12-31" if i % 3 == 0 else ""
             code = CODES[i % len(CODES)]
             out.write(f"持证人{i},{national_id},{code},{level},{number},2024-06-18,{until}\n")
+
+
+def allocate_status(count: int) -> Iterator[tuple[StatusEntry, ...]]:
+    """``count`` credentials' status entries as ``StatusLists.allocate`` gives them (random free
+    indexes of list 1, then list 2, ...; the same index in the revocation and suspension list),
+    from memory, one list at a time, so that memory stays flat however large the batch."""
+    list_no, done = 1, 0
+    while done < count:
+        urls = [f"{STATUS_BASE}{list_no}-{purpose}" for purpose in PURPOSES]
+        picked = allocate_indexes(set(), min(LIST_SIZE, count - done), size=LIST_SIZE)
+        for index in picked:
+            yield tuple(
+                StatusEntry(purpose, index, url)
+                for purpose, url in zip(PURPOSES, urls, strict=True)
+            )
+        done += len(picked)
+        list_no += 1
+
+
+def bench_trust(signer: Signer, lists: int = 1) -> TrustBundle:
+    """A verified trust bundle built in memory: ``signer``'s issuer accredited for every
+    occupation and level of every framework since 2000, empty status lists 1..``lists``."""
+    scopes = tuple(
+        make_scope(
+            [f"{major}-*" for major in range(1, 9)],
+            framework_id,
+            [level.code for level in builtin_framework(framework_id).levels],
+            SINCE.date(),
+        )
+        for framework_id in builtin_framework_ids()
+    )
+    key = KeyRecord(signer.kid, ed25519_public_jwk(signer.public_key.public_bytes_raw()), SINCE)
+    issuer = IssuerRecord(signer.issuer_id, signer.issuer_name, SINCE, scopes, (), (key,))
+    status_lists = {
+        (url, purpose): StatusList(url, purpose, StatusBits(LIST_SIZE), NOW)
+        for list_no in range(1, lists + 1)
+        for purpose in PURPOSES
+        for url in [f"{STATUS_BASE}{list_no}-{purpose}"]
+    }
+    return TrustBundle(
+        issued_at=NOW,
+        authority=AuthorityKey.from_public_key(Ed25519PrivateKey.generate().public_key()),
+        log_keys=(),
+        checkpoint=None,
+        checkpoint_note=None,
+        issuers={issuer.id: issuer},
+        keys={signer.kid: key},
+        frameworks={f: builtin_framework(f) for f in builtin_framework_ids()},
+        mappings=builtin_mappings(),
+        status_lists=status_lists,
+    )
 
 
 def best_rates(operations: dict[str, Callable[[], object]], rounds: int = 7) -> dict[str, float]:
@@ -92,6 +173,7 @@ def run_batch(rows: int) -> dict[str, float]:
             occupations=builtin_occupation_table(),
             framework=builtin_framework("CN-VQ-5"),
             today=date(2026, 1, 1),
+            allocate_status=allocate_status,
         )
         elapsed = time.perf_counter() - start
         assert summary.signed == rows, summary
@@ -135,6 +217,7 @@ def main() -> None:
         occupations=builtin_occupation_table(),
         framework=builtin_framework("CN-VQ-5"),
         today=date(2026, 1, 1),
+        allocate_status=allocate_status,
     )
     token = json.loads((sample_dir / "one.jsonl").read_text())["jws"]
     claims = next(
@@ -148,6 +231,7 @@ def main() -> None:
         )
     ).claims
     assert claims is not None
+    claims = replace(claims, status=next(allocate_status(1)))
     header_b64, payload_b64, _ = token.split(".")
     signing_input = f"{header_b64}.{payload_b64}".encode()
     payload = jwt.utils.base64url_decode(payload_b64)
@@ -155,7 +239,10 @@ def main() -> None:
     public = key.public_key()
     pyjws = jwt.PyJWS()
     headers = {"kid": signer.kid, "typ": "vc+jwt", "cty": "vc"}
-    keys = TrustedKeys([TrustedKey(signer.kid, ISSUER, public)])
+    trust = bench_trust(signer)
+    report = verify_credential(token, trust, NOW)
+    unchecked = {c.check for c in report.checks if c.ok is not True}
+    assert unchecked == {"checkpoint_signature", "log_inclusion"}, report.checks
 
     rates = best_rates(
         {
@@ -164,7 +251,7 @@ def main() -> None:
             "pyjwt_encode": lambda: pyjws.encode(payload, key, algorithm="EdDSA", headers=headers),
             "pyjwt_decode": lambda: pyjws.decode_complete(token, public, algorithms=["EdDSA"]),
             "ours_sign": lambda: signer.issue(claims),
-            "ours_verify": lambda: verify_credential(token, keys, NOW),
+            "ours_verify": lambda: verify_credential(token, trust, NOW),
         }
     )
     raw_sign, raw_verify = rates["raw_sign"], rates["raw_verify"]

@@ -9,7 +9,7 @@ Memory stays flat in the number of rows: records are never held together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from issuer.signing import IssuedCredential, Signer
 from schemas.credential import CredentialClaims
 from schemas.frameworks import Framework
 from schemas.occupations import OccupationTable
+from schemas.scope import Scope
 from schemas.status_list import StatusEntry
 
 __all__ = ["BatchSummary", "Progress", "StatusAllocator", "issue_batch"]
@@ -64,6 +65,7 @@ def issue_batch(
     progress_every: int = 1000,
     signing_threads: int | None = None,
     allocate_status: StatusAllocator | None = None,
+    scopes: Sequence[Scope] | None = None,
 ) -> BatchSummary:
     """Validate, then sign, every record of ``path`` into ``sink``.
 
@@ -73,6 +75,7 @@ def issue_batch(
     ``signing_threads`` (default: CPUs, at most 4) sign while the next rows are read.
     ``allocate_status``, called once with the number of credentials to sign after every row
     has been checked, gives each its ``credentialStatus`` entries, in signing order.
+    ``scopes``, the issuer's accreditation scopes, make a record outside them a bad record.
     """
     signing_threads = signing_threads or default_signing_threads()
     random = BlockRandom()
@@ -90,6 +93,7 @@ def issue_batch(
             build_claims=signing_pass,
             digest=digest,
             new_salt=random.salt,
+            scopes=scopes,
         )
 
     try:

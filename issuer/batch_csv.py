@@ -8,6 +8,11 @@ Every problem is reported as a ``RowError`` (``file:row:field: reason``), where 
 line of the file the record starts on (the header is line 1). National ID numbers never appear
 in an error message. Duplicate certificate numbers are found through a temporary on-disk SQLite
 index, so memory stays flat however long the file is.
+
+Given the issuer's accreditation scopes, a record is also refused when the issuer may not
+certify its occupation at its level, on its ``issued_on`` day or on ``today``: the day the
+credential is logged is the one verifiers judge the scope at (docs/governance.md), and a
+certificate dated outside the accreditation would claim a certification the body could not make.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import csv
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +34,12 @@ from schemas.errors import SchemaError
 from schemas.frameworks import Framework
 from schemas.identity import hash_national_id, new_salt, normalise_national_id
 from schemas.occupations import OccupationTable
+from schemas.scope import (
+    SCOPE_LEVEL_NOT_ACCREDITED,
+    SCOPE_OCCUPATION_NOT_ACCREDITED,
+    Scope,
+    check_scope,
+)
 
 __all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "BatchRecord", "Hash", "read_batch"]
 
@@ -42,6 +53,10 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("valid_until",)
 MAX_NAME_LENGTH = 100
+_SCOPE_COLUMNS = {
+    SCOPE_OCCUPATION_NOT_ACCREDITED: "occupation_code",
+    SCOPE_LEVEL_NOT_ACCREDITED: "level",
+}
 
 
 class Hash(Protocol):
@@ -106,6 +121,7 @@ class _RowValidator:
         today: date,
         check_duplicates: bool,
         new_salt: Callable[[], str],
+        scopes: Sequence[Scope] | None,
     ) -> None:
         self.name = name
         self.occupations = occupations
@@ -113,6 +129,24 @@ class _RowValidator:
         self.today = today
         self.seen = _SeenNumbers() if check_duplicates else None
         self.new_salt = new_salt
+        self.scopes = scopes
+
+    def scope_error(
+        self, scopes: Sequence[Scope], row: int, occupation: str, level: str, issued_on: date
+    ) -> RowError | None:
+        """The first of ``issued_on`` and ``today`` on which ``scopes`` do not cover the record."""
+        for day, when in ((issued_on, "issued_on"), (self.today, "today")):
+            decision = check_scope(
+                scopes,
+                occupation_code=occupation,
+                framework=self.framework.id,
+                level=level,
+                on=day,
+            )
+            if not decision.ok:
+                column = _SCOPE_COLUMNS.get(decision.code, "issued_on")
+                return RowError(self.name, row, column, f"{decision.message} ({when})")
+        return None
 
     def validate(self, row: int, values: dict[str, str], *, build: bool) -> BatchRecord:
         """Check one record (values already stripped); with ``build``, also make its claims.
@@ -172,6 +206,10 @@ class _RowValidator:
             else:
                 if issued_on is not None and valid_until <= issued_on:
                     fail("valid_until", f"{valid_until} is not after issued_on {issued_on}")
+        if self.scopes is not None and not errors and occupation and level and issued_on:
+            refused = self.scope_error(self.scopes, row, occupation.code, level.code, issued_on)
+            if refused is not None:
+                errors.append(refused)
         if errors or not build or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
         salt = self.new_salt()
@@ -222,6 +260,7 @@ def read_batch(
     build_claims: bool = True,
     digest: Hash | None = None,
     new_salt: Callable[[], str] = new_salt,
+    scopes: Sequence[Scope] | None = None,
 ) -> Iterator[BatchRecord]:
     """Yield one ``BatchRecord`` per non-blank record of the CSV at ``path``.
 
@@ -231,14 +270,17 @@ def read_batch(
     whether it changed in between. ``check_duplicates=False`` skips the duplicate-number index
     for a second pass over a file already known to have none; ``build_claims=False`` only
     checks (valid records then come with neither claims nor errors). ``new_salt`` makes each
-    record's ID-number salt.
+    record's ID-number salt. ``scopes``, if given, are the issuer's accreditation scopes, and
+    a record outside them is refused.
     """
     name = str(path)
     try:
         handle = path.open("rb", buffering=1 << 20)
     except OSError as exc:
         raise BatchInputError(RowError(name, 0, "-", exc.strerror or "cannot open")) from exc
-    validator = _RowValidator(name, occupations, framework, today, check_duplicates, new_salt)
+    validator = _RowValidator(
+        name, occupations, framework, today, check_duplicates, new_salt, scopes
+    )
     try:
         with handle:
             reader = csv.reader(_decoded_lines(handle, name, digest), strict=True)

@@ -198,6 +198,7 @@ def issue(
                 on_extra_columns=on_extra,
                 on_progress=bar.update,
                 allocate_status=opened.status.allocate,
+                scopes=opened.issuers.get(issuer_id).scopes,
             )
         opened.close()
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""

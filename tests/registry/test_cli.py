@@ -50,7 +50,17 @@ def invoke(*args: str) -> Any:
 def _add_issuer() -> None:
     """Register the test issuer and accredit it for electricians at every level."""
     assert run("issuer", "add", "--id", ISSUER, "--name", "测试中心").returncode == 0
-    scoped = run("issuer", "scope", ISSUER, "--occupations", "6-31-*", "--levels", "5,4,3,2,1")
+    scoped = run(
+        "issuer",
+        "scope",
+        ISSUER,
+        "--occupations",
+        "6-31-*",
+        "--levels",
+        "5,4,3,2,1",
+        "--from",
+        "2020-01-01",
+    )
     assert scoped.returncode == 0, scoped.stderr
 
 

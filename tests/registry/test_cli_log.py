@@ -127,7 +127,17 @@ def test_issue_logs_every_credential_and_verify_checks_the_evidence(
 ) -> None:
     issuer = "urn:skillcert:issuer:log-test"
     assert invoke("issuer", "add", "--id", issuer, "--name", "日志测试中心").exit_code == 0
-    scoped = invoke("issuer", "scope", issuer, "--occupations", "6-31-*", "--levels", "4")
+    scoped = invoke(
+        "issuer",
+        "scope",
+        issuer,
+        "--occupations",
+        "6-31-*",
+        "--levels",
+        "4",
+        "--from",
+        "2020-01-01",
+    )
     assert scoped.exit_code == 0, scoped.output
     rows = "".join(
         f"持证人{i},{NATIONAL_ID},6-31-01-03,4,Y1000444401012440000{i:02d},2024-06-18\n"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import make_url
+from sqlalchemy import Engine, make_url
 
 from issuer.keys import generate_signing_key, read_private_key, write_private_key
 from registry.database import make_engine
@@ -53,20 +53,28 @@ def initialise_home(settings: Settings) -> InitResult:
     return InitResult(created_home, created_authority, created_log)
 
 
-def open_log(settings: Settings) -> TransparencyLog:
-    """The registry's log, on its database, signing with its log key."""
-    if not settings.log_key_path.exists():
-        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
+def _current_database(settings: Settings) -> Engine:
     engine = make_engine(settings.database)
     if not is_current(engine):
         engine.dispose()
         shown = make_url(settings.database).render_as_string(hide_password=True)
         raise LogStateError(f"the database at {shown} is not set up: run `skillcert init`")
+    return engine
+
+
+def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
     return TransparencyLog(
         SqlLogStore(engine),
         origin=settings.log_origin,
         key=read_private_key(settings.log_key_path),
     )
+
+
+def open_log(settings: Settings) -> TransparencyLog:
+    """The registry's log, on its database, signing with its log key."""
+    if not settings.log_key_path.exists():
+        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
+    return _log_on(_current_database(settings), settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +92,15 @@ class Registry:
 
 
 def open_registry(settings: Settings) -> Registry:
-    log = open_log(settings)
+    """The log, governance, issuers and status lists, sharing one database connection pool."""
+    if not settings.log_key_path.exists():
+        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
     if not settings.authority_key_path.exists():
         raise LogStateError(f"no authority key at {settings.authority_key_path}")
+    engine = _current_database(settings)
+    log = _log_on(engine, settings)
     key = read_private_key(settings.authority_key_path)
     governance = Governance(log, key)
-    engine = log.store.engine  # type: ignore[attr-defined]
     return Registry(
         log,
         governance,

@@ -177,15 +177,16 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "在 {date}，發證機構的這項備案尚未生效或已經到期（備案有效期：{period}）。",
     ),
     "issuer_in_scope.suspended": (
-        "The issuing body was suspended on {date}, when this certificate was issued.",
-        "此证书签发时（{date}），发证机构的备案处于暂停状态。",
-        "此證書簽發時（{date}），發證機構的備案處於暫停狀態。",
+        "The issuing body was suspended (since {since}) on {date}, when this certificate was"
+        " issued.",
+        "此证书签发时（{date}），发证机构的备案处于暂停状态（自{since}起）。",
+        "此證書簽發時（{date}），發證機構的備案處於暫停狀態（自{since}起）。",
     ),
     "issuer_in_scope.withdrawn": (
-        "The issuing body's accreditation had been withdrawn (on {date}) when this certificate"
-        " was issued.",
-        "此证书签发时，发证机构的备案已被取消（取消日期：{date}）。",
-        "此證書簽發時，發證機構的備案已被取消（取消日期：{date}）。",
+        "The issuing body's accreditation had been withdrawn (on {since}) when this certificate"
+        " was issued on {date}.",
+        "此证书签发时（{date}），发证机构的备案已被取消（取消日期：{since}）。",
+        "此證書簽發時（{date}），發證機構的備案已被取消（取消日期：{since}）。",
     ),
     # status
     "status.ok": (

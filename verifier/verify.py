@@ -17,6 +17,7 @@ verification itself (profile in docs/PERFORMANCE.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -152,12 +153,13 @@ def _check_scope(
     status = issuer.status_at(at)
     day = date_from_instant(at).isoformat()
     if status != "active":
+        since = max(change.at for change in issuer.status_changes if change.at <= at)
         raise CheckFailed(
             "issuer_in_scope",
             f"issuer_in_scope.{status}",
-            f"{issuer.id} was {status} at {format_instant(at)}",
+            f"{issuer.id} was {status} at {format_instant(at)} (since {format_instant(since)})",
             cannot_tell=not proven,
-            params={"date": day},
+            params={"date": day, "since": date_from_instant(since).isoformat()},
         )
     claims = credential.claims
     decision = check_scope(
@@ -184,9 +186,12 @@ def _check_scope(
 
 
 def _status_list(
-    trust: TrustBundle, fresher: Mapping[tuple[str, str], StatusList], key: tuple[str, str]
+    trust: TrustBundle, fetched: Mapping[tuple[str, str], StatusList], key: tuple[str, str]
 ) -> StatusList | None:
-    return fresher.get(key) or trust.status_lists.get(key)
+    """The newer of the list fetched separately and the bundle's: an old fetched copy must not
+    hide a revocation the bundle already carries."""
+    found = [item for item in (fetched.get(key), trust.status_lists.get(key)) if item is not None]
+    return max(found, key=lambda item: item.valid_from, default=None)
 
 
 def _check_status(
@@ -431,7 +436,7 @@ def verify_credential(
         results.get(name) or CheckResult(name, None, f"{name}.not_checked", "not checked")
         for name in names
     )
-    age = max(0, int((now - trust.issued_at).total_seconds()))
+    age = max(0, math.ceil((now - trust.issued_at).total_seconds()))
     limit = int(max_age.total_seconds()) if max_age is not None else None
     return VerificationReport(
         checks=checks,

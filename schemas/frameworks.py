@@ -7,6 +7,7 @@ change. Each level has a ``rank`` (1 = lowest) so levels of one framework can be
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -19,9 +20,11 @@ from schemas.strict_json import parse_strict_json
 __all__ = [
     "DEFAULT_FRAMEWORK",
     "Framework",
+    "FrameworkResolver",
     "Level",
     "builtin_framework",
     "builtin_framework_ids",
+    "framework_resolver",
     "load_framework_file",
     "parse_framework",
 ]
@@ -118,6 +121,24 @@ def builtin_framework_ids() -> list[str]:
     return sorted(
         p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
     )
+
+
+FrameworkResolver = Callable[[str], Framework]
+"""Framework id -> the framework in force; raises ``UnknownFramework``. ``builtin_framework``
+is one; a trust bundle brings its own (``framework_resolver``)."""
+
+
+def framework_resolver(frameworks: Iterable[Framework]) -> FrameworkResolver:
+    """A resolver over exactly ``frameworks``."""
+    known = {framework.id: framework for framework in frameworks}
+
+    def resolve(framework_id: str) -> Framework:
+        if framework_id not in known:
+            names = ", ".join(sorted(known))
+            raise UnknownFramework(f"no level framework {framework_id!r} (known: {names})")
+        return known[framework_id]
+
+    return resolve
 
 
 @cache

@@ -37,7 +37,7 @@ from schemas.errors import (
     MalformedDocument,
     RecognitionError,
 )
-from schemas.frameworks import Framework, builtin_framework
+from schemas.frameworks import Framework, FrameworkResolver, builtin_framework
 from schemas.instants import format_instant_ms, parse_instant_ms
 from schemas.key_lifecycle import (
     KeyRecord,
@@ -48,6 +48,7 @@ from schemas.key_lifecycle import (
 )
 from schemas.recognition import RecognitionMapping, parse_mapping
 from schemas.scope import (
+    WITHDRAWN,
     IssuerStatusChange,
     Scope,
     parse_scope,
@@ -197,7 +198,7 @@ _ISSUER_MEMBERS: Final = frozenset(
 
 
 def parse_issuer_record(
-    document: Any, frameworks: Mapping[str, Framework], where: str = "issuer"
+    document: Any, frameworks: FrameworkResolver, where: str = "issuer"
 ) -> IssuerRecord:
     """Read ``IssuerRecord.to_json`` back (as a trust bundle carries it), strictly; the history,
     keys and scopes must be ones ``Directory`` could have built."""
@@ -216,12 +217,14 @@ def parse_issuer_record(
                 what="a status change",
             )
             changes.append(
-                IssuerStatusChange(entry["status"], _at(entry), _text(entry["reason"], here))
+                IssuerStatusChange(
+                    entry["status"], _at(entry, where=here), _text(entry["reason"], here)
+                )
             )
         record = IssuerRecord(
             id=_text(member["id"], f"{where}.id"),
             name=_text(member["name"], f"{where}.name"),
-            registered_at=_at(member, "registered_at"),
+            registered_at=_at(member, "registered_at", where),
             scopes=tuple(
                 parse_scope(item, frameworks=frameworks, where=f"{where}.scopes[{i}]")
                 for i, item in enumerate(_array(member["scopes"], f"{where}.scopes"))
@@ -304,7 +307,7 @@ def _pointers(value: Any, where: str) -> tuple[StatusPointer, ...]:
             what="a status pointer",
         )
         index = member["index"]
-        if member["purpose"] not in STATUS_PURPOSES:
+        if not isinstance(member["purpose"], str) or member["purpose"] not in STATUS_PURPOSES:
             raise MalformedChange("expected revocation or suspension", f"{here}.purpose")
         if type(index) is not int or index < 0:
             raise MalformedChange("expected a non-negative integer", f"{here}.index")
@@ -333,10 +336,14 @@ class Directory:
     credential_status: dict[str, CredentialStatus] = field(default_factory=dict)
     mappings: list[RecognitionMapping] = field(default_factory=list)
 
-    def issuer(self, issuer_id: str) -> IssuerRecord:
-        record = self.issuers.get(issuer_id)
+    def issuer(self, issuer_id: Any, at: datetime | None = None) -> IssuerRecord:
+        """The issuer a change names; with ``at``, one that may still take new scopes and keys
+        then (not withdrawn)."""
+        record = self.issuers.get(_text(issuer_id, "change.issuer"))
         if record is None:
-            raise ChangeRefused(f"no issuer {issuer_id} in the directory", "issuer")
+            raise ChangeRefused(f"no issuer {issuer_id} in the directory", "change.issuer")
+        if at is not None and record.status_at(at) == WITHDRAWN:
+            raise ChangeRefused(f"{record.id} has been withdrawn", "change.issuer")
         return record
 
     def apply(self, change: Mapping[str, Any]) -> None:
@@ -368,9 +375,8 @@ def _register(directory: Directory, change: Mapping[str, Any], at: datetime) -> 
 
 
 def _scope(directory: Directory, change: Mapping[str, Any], at: datetime) -> None:
-    record = directory.issuer(change["issuer"])
-    frameworks = _FrameworkLookup(directory.frameworks)
-    scope = parse_scope(change["scope"], frameworks=frameworks, where="change.scope")
+    record = directory.issuer(change["issuer"], at)
+    scope = parse_scope(change["scope"], frameworks=directory.frameworks, where="change.scope")
     if scope in record.scopes:
         raise ChangeRefused(f"{record.id} already holds this scope", "change.scope")
     directory.issuers[record.id] = replace(record, scopes=(*record.scopes, scope))
@@ -397,7 +403,7 @@ def _key(change: Mapping[str, Any], record: IssuerRecord, at: datetime) -> KeyRe
 
 
 def _key_added(directory: Directory, change: Mapping[str, Any], at: datetime) -> None:
-    record = directory.issuer(change["issuer"])
+    record = directory.issuer(change["issuer"], at)
     key = _key(change, record, at)
     if any(k.valid_until is None for k in record.keys):
         raise ChangeRefused(
@@ -407,7 +413,7 @@ def _key_added(directory: Directory, change: Mapping[str, Any], at: datetime) ->
 
 
 def _key_rotated(directory: Directory, change: Mapping[str, Any], at: datetime) -> None:
-    record = directory.issuer(change["issuer"])
+    record = directory.issuer(change["issuer"], at)
     key = _key(change, record, at)
     if not any(k.valid_until is None for k in record.keys):
         raise ChangeRefused(f"{record.id} has no key in use to rotate from", "change.type")
@@ -435,18 +441,30 @@ _STATUS_MOVES: Final = {
 def _credential_status(directory: Directory, change: Mapping[str, Any], at: datetime) -> None:
     credential_id = _text(change["credential_id"], "change.credential_id")
     status, reason = change["status"], change["reason"]
-    if status not in CREDENTIAL_STATUS_REASONS:
+    if not isinstance(status, str) or status not in CREDENTIAL_STATUS_REASONS:
         raise MalformedChange("expected revoked, suspended or active", "change.status")
-    if reason not in CREDENTIAL_STATUS_REASONS[status]:
+    if not isinstance(reason, str) or reason not in CREDENTIAL_STATUS_REASONS[status]:
         known = ", ".join(sorted(CREDENTIAL_STATUS_REASONS[status]))
-        raise MalformedChange(f"{reason!r} is not a reason for {status}: one of {known}", "reason")
+        raise MalformedChange(
+            f"{reason!r} is not a reason for {status}: one of {known}", "change.reason"
+        )
     pointers = _pointers(change["pointers"], "change.pointers")
+    if status == SUSPENDED and not any(p.purpose == SUSPENSION for p in pointers):
+        raise ChangeRefused(
+            f"{credential_id} has no suspension list entry, so no verifier could see a "
+            "suspension; revoke it instead",
+            "change.status",
+        )
     record = directory.credential_status.get(credential_id) or CredentialStatus(
         credential_id, pointers
     )
     if record.pointers != pointers:
         raise ChangeRefused(
             "the status pointers differ from the credential's earlier ones", "change.pointers"
+        )
+    if record.history and at <= record.history[-1].at:
+        raise ChangeRefused(
+            f"a status change at {format_instant_ms(at)} is not after the last one", "change.at"
         )
     if status not in _STATUS_MOVES[record.status]:
         final = " (revocation is final)" if record.status == REVOKED else ""
@@ -463,37 +481,22 @@ def _mapping(directory: Directory, change: Mapping[str, Any], at: datetime) -> N
     mapping = parse_mapping(
         change["mapping"], where="change.mapping", frameworks=directory.frameworks
     )
+    pair = (mapping.source_framework, mapping.target_framework)
     for known in directory.mappings:
-        if known.id == mapping.id and (
-            known.version >= mapping.version
-            or (known.source_framework, known.target_framework)
-            != (mapping.source_framework, mapping.target_framework)
-        ):
+        if known.id != mapping.id:
+            continue
+        if (known.source_framework, known.target_framework) != pair:
             raise ChangeRefused(
-                f"{mapping.id} version {mapping.version} does not follow version "
-                f"{known.version} of the same framework pair",
+                f"{mapping.id} maps {known.source_framework} to {known.target_framework}; "
+                "a mapping between other frameworks needs a new id",
+                "change.mapping.source_framework",
+            )
+        if known.version >= mapping.version:
+            raise ChangeRefused(
+                f"{mapping.id} version {mapping.version} does not follow version {known.version}",
                 "change.mapping.version",
             )
     directory.mappings.append(mapping)
-
-
-class _FrameworkLookup(Mapping[str, Framework]):
-    """The directory's framework resolver seen as the mapping ``parse_scope`` takes."""
-
-    def __init__(self, resolve: Callable[[str], Framework]) -> None:
-        self._resolve = resolve
-
-    def __getitem__(self, framework_id: str) -> Framework:
-        try:
-            return self._resolve(framework_id)
-        except Exception as exc:
-            raise KeyError(framework_id) from exc
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 _HANDLERS: Final[dict[str, Callable[[Directory, Mapping[str, Any], datetime], None]]] = {

@@ -39,7 +39,7 @@ from schemas.errors import (
     UnknownFramework,
     UnknownLevel,
 )
-from schemas.frameworks import Framework, builtin_framework
+from schemas.frameworks import Framework, FrameworkResolver, builtin_framework
 from schemas.occupations import validate_occupation_code
 from schemas.strict_json import require_members
 
@@ -251,18 +251,11 @@ class Scope:
         return document
 
 
-def _framework(
-    framework_id: str, frameworks: Mapping[str, Framework] | None, where: str
-) -> Framework:
-    if frameworks is None:
-        try:
-            return builtin_framework(framework_id)
-        except UnknownFramework as exc:
-            raise MalformedScope(exc.message, where) from exc
-    if framework_id not in frameworks:
-        known = ", ".join(sorted(frameworks))
-        raise MalformedScope(f"no level framework {framework_id!r} (known: {known})", where)
-    return frameworks[framework_id]
+def _framework(framework_id: str, frameworks: FrameworkResolver, where: str) -> Framework:
+    try:
+        return frameworks(framework_id)
+    except UnknownFramework as exc:
+        raise MalformedScope(exc.message, where) from exc
 
 
 def make_scope(
@@ -272,15 +265,16 @@ def make_scope(
     valid_from: date,
     valid_until: date | None = None,
     *,
-    frameworks: Mapping[str, Framework] | None = None,
+    frameworks: FrameworkResolver = builtin_framework,
     where: str = "scope",
 ) -> Scope:
     """A ``Scope`` whose level codes are checked against ``framework``.
 
-    ``frameworks`` maps framework ids to the frameworks in force (a trust bundle's); ``None``
-    means the ones shipped in ``schemas/data/frameworks``. Raises ``MalformedScope`` with
-    ``where`` naming the member (``scope.levels[1]``), for a level as for anything else, because
-    a scope naming a level its framework lacks is a bad scope, whatever the level.
+    ``frameworks`` resolves framework ids to the frameworks in force: the ones shipped in
+    ``schemas/data/frameworks`` by default, a trust bundle's when reading one. Raises
+    ``MalformedScope`` with ``where`` naming the member (``scope.levels[1]``), for a level as for
+    anything else, because a scope naming a level its framework lacks is a bad scope, whatever
+    the level.
     """
     patterns = tuple(
         item
@@ -315,7 +309,7 @@ def _scope_day(document: Mapping[str, Any], name: str, where: str) -> date:
 
 
 def parse_scope(
-    document: Any, *, frameworks: Mapping[str, Framework] | None = None, where: str = "scope"
+    document: Any, *, frameworks: FrameworkResolver = builtin_framework, where: str = "scope"
 ) -> Scope:
     """Read ``Scope.to_json`` output back, strictly: no unknown members, no null
     ``valid_until``, no repeated levels; raises ``MalformedScope`` naming the member."""
@@ -444,7 +438,7 @@ class IssuerStatusChange:
     reason: str
 
     def __post_init__(self) -> None:
-        if self.status not in ISSUER_STATUSES:
+        if not isinstance(self.status, str) or self.status not in ISSUER_STATUSES:
             known = ", ".join(sorted(ISSUER_STATUSES))
             raise InvalidStatusHistory(f"{self.status!r} is not one of {known}", "status")
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:

@@ -18,10 +18,10 @@ freshness is the bundle's ``issued_at``, which the verifier reports as the bundl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -33,7 +33,7 @@ from schemas.errors import (
     SignedDocumentError,
     UnknownFramework,
 )
-from schemas.frameworks import Framework, parse_framework
+from schemas.frameworks import Framework, framework_resolver, parse_framework
 from schemas.governance import IssuerRecord, parse_issuer_record
 from schemas.instants import format_instant_ms, parse_instant, parse_instant_ms
 from schemas.jwk import parse_ed25519_public_jwk
@@ -59,6 +59,8 @@ BUNDLE_TYP: Final = "skillcert-trust-bundle+json"
 STATUS_LIST_TYP: Final = "vc+jwt"
 BUNDLE_TYPE: Final = "SkillcertTrustBundle"
 BUNDLE_VERSION: Final = 1
+_T = TypeVar("_T")
+_K = TypeVar("_K", bound=Hashable)
 MAX_BUNDLE_BYTES: Final = 64 << 20
 _MAX_STATUS_LIST_JWS: Final = 4 << 20
 _MEMBERS: Final = frozenset(
@@ -180,6 +182,18 @@ def _list(document: Mapping[str, Any], name: str) -> list[Any]:
     return value
 
 
+def _unique(items: Iterable[_T], key: Callable[[_T], _K], where: str) -> dict[_K, _T]:
+    """``items`` by ``key``, refusing a repeat: two entries for one issuer or one list would
+    leave the answer to whichever came last."""
+    found: dict[_K, _T] = {}
+    for position, item in enumerate(items):
+        name = key(item)
+        if name in found:
+            raise MalformedTrustBundle(f"{name} appears twice", f"{where}[{position}]")
+        found[name] = item
+    return found
+
+
 def read_trust_bundle(token: str | bytes, authority: AuthorityKey) -> TrustBundle:
     """Verify and read a bundle signed by the pinned ``authority`` key.
 
@@ -195,8 +209,11 @@ def read_trust_bundle(token: str | bytes, authority: AuthorityKey) -> TrustBundl
         where="bundle",
         what="a trust bundle",
     )
-    if document["type"] != BUNDLE_TYPE or document["version"] != BUNDLE_VERSION:
+    version = document["version"]
+    if document["type"] != BUNDLE_TYPE or type(version) is not int or version != BUNDLE_VERSION:
         raise MalformedTrustBundle(f"expected {BUNDLE_TYPE} version {BUNDLE_VERSION}", "type")
+    if document["authority"] != authority.jwk:
+        raise MalformedTrustBundle("does not name the key it is signed with", "authority")
     try:
         issued_at = parse_instant_ms(document["issued_at"], "issued_at")
         log = require_members(
@@ -207,34 +224,35 @@ def read_trust_bundle(token: str | bytes, authority: AuthorityKey) -> TrustBundl
             what="the log's key",
         )
         log_key = parse_vkey(log["vkey"])
-        frameworks = {
-            framework.id: framework
-            for framework in (
+        frameworks = _unique(
+            (
                 parse_framework(item, f"frameworks[{i}]")
                 for i, item in enumerate(_list(document, "frameworks"))
-            )
-        }
-
-        def resolve(framework_id: str) -> Framework:
-            if framework_id not in frameworks:
-                raise UnknownFramework(f"the trust bundle has no framework {framework_id!r}")
-            return frameworks[framework_id]
-
-        issuers = {
-            record.id: record
-            for record in (
-                parse_issuer_record(item, frameworks, f"issuers[{i}]")
+            ),
+            lambda framework: framework.id,
+            "frameworks",
+        )
+        resolve = framework_resolver(frameworks.values())
+        issuers = _unique(
+            (
+                parse_issuer_record(item, resolve, f"issuers[{i}]")
                 for i, item in enumerate(_list(document, "issuers"))
-            )
-        }
+            ),
+            lambda record: record.id,
+            "issuers",
+        )
         mappings = tuple(
             parse_mapping(item, where=f"mappings[{i}]", frameworks=resolve)
             for i, item in enumerate(_list(document, "mappings"))
         )
-        lists = [
-            read_status_list(item, authority, f"status_lists[{i}]")
-            for i, item in enumerate(_list(document, "status_lists"))
-        ]
+        lists = _unique(
+            (
+                read_status_list(item, authority, f"status_lists[{i}]")
+                for i, item in enumerate(_list(document, "status_lists"))
+            ),
+            lambda item: (item.url, item.purpose),
+            "status_lists",
+        )
         note = document["checkpoint"]
         checkpoint = (
             None if note is None else verify_checkpoint(note, [log_key], origin=log_key.name)
@@ -253,5 +271,5 @@ def read_trust_bundle(token: str | bytes, authority: AuthorityKey) -> TrustBundl
         keys={key.kid: key for issuer in issuers.values() for key in issuer.keys},
         frameworks=frameworks,
         mappings=mappings,
-        status_lists={(item.url, item.purpose): item for item in lists},
+        status_lists=lists,
     )

@@ -18,7 +18,7 @@ from schemas.errors import (
     InvalidStatusHistory,
     MalformedScope,
 )
-from schemas.frameworks import builtin_framework, parse_framework
+from schemas.frameworks import builtin_framework, framework_resolver, parse_framework
 from schemas.scope import (
     SCOPE_LEVEL_NOT_ACCREDITED,
     SCOPE_OCCUPATION_NOT_ACCREDITED,
@@ -200,7 +200,7 @@ def test_levels_can_come_from_supplied_frameworks() -> None:
     macao = parse_framework(
         {"id": "MO-X", "name": names, "levels": [{"code": "A", "rank": 1, "name": names}]}
     )
-    frameworks = {"MO-X": macao, "CN-VQ-5": builtin_framework("CN-VQ-5")}
+    frameworks = framework_resolver([macao, builtin_framework("CN-VQ-5")])
     document = {
         "occupations": ["4-*"],
         "framework": "MO-X",

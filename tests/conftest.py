@@ -128,27 +128,29 @@ def public_jwk(signer: Signer) -> dict[str, str]:
     return ed25519_public_jwk(raw)
 
 
+CLAIMS = CredentialClaims(
+    holder_name="陈示范",
+    national_id_hash=hash_national_id(NATIONAL_ID, "00" * 16),
+    national_id_salt="00" * 16,
+    occupation_code="6-31-01-03",
+    occupation_edition="CN-OC-2022",
+    occupation_name="电工",
+    occupation_name_en="Electrician",
+    framework="CN-VQ-5",
+    level_code="4",
+    level_name="中级工",
+    level_name_en="intermediate worker",
+    certificate_number="Y100044440101244000001",
+    issued_on=date(2024, 6, 18),
+    status=TEST_STATUS,
+)
+"""The claims every test credential starts from; ``make_claims`` changes some of them."""
+
+
 @pytest.fixture
 def make_claims() -> Callable[..., CredentialClaims]:
-    base = CredentialClaims(
-        holder_name="陈示范",
-        national_id_hash=hash_national_id(NATIONAL_ID, "00" * 16),
-        national_id_salt="00" * 16,
-        occupation_code="6-31-01-03",
-        occupation_edition="CN-OC-2022",
-        occupation_name="电工",
-        occupation_name_en="Electrician",
-        framework="CN-VQ-5",
-        level_code="4",
-        level_name="中级工",
-        level_name_en="intermediate worker",
-        certificate_number="Y100044440101244000001",
-        issued_on=date(2024, 6, 18),
-        status=TEST_STATUS,
-    )
-
     def make(**changes: object) -> CredentialClaims:
-        return replace(base, **changes)  # type: ignore[arg-type]
+        return replace(CLAIMS, **changes)  # type: ignore[arg-type]
 
     return make
 

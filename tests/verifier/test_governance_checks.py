@@ -25,7 +25,6 @@ from issuer.signing import Signer, encode_protected_header, sign_compact
 from schemas.b64 import b64url_decode, b64url_encode
 from schemas.credential import CredentialClaims, format_instant, read_credential
 from schemas.governance import IssuerRecord
-from schemas.identity import hash_national_id
 from schemas.key_lifecycle import KeyRecord
 from schemas.log_entry import (
     ISSUANCE,
@@ -49,7 +48,7 @@ from schemas.status_list import (
 )
 from schemas.trust_bundle import STATUS_LIST_TYP, StatusList, TrustBundle, read_status_list
 from tests.conftest import (
-    NATIONAL_ID,
+    CLAIMS,
     NOW,
     TEST_LISTS,
     accredited_everywhere,
@@ -1082,22 +1081,7 @@ def _model(logged: int, valid_from: int, valid_until: int | None, compromised: i
 
 
 def _property_claims() -> CredentialClaims:
-    return CredentialClaims(
-        holder_name="陈示范",
-        national_id_hash=hash_national_id(NATIONAL_ID, "00" * 16),
-        national_id_salt="00" * 16,
-        occupation_code="6-31-01-03",
-        occupation_edition="CN-OC-2022",
-        occupation_name="电工",
-        occupation_name_en="Electrician",
-        framework="CN-VQ-5",
-        level_code="4",
-        level_name="中级工",
-        level_name_en="intermediate worker",
-        certificate_number="Y100044440101244000001",
-        issued_on=date(2025, 3, 1),
-        status=tuple(StatusEntry(p, 7, url) for p, url in TEST_LISTS.items()),
-    )
+    return replace(CLAIMS, issued_on=date(2025, 3, 1))
 
 
 _PROPERTY_JWS = _PROPERTY_SIGNER.issue(_property_claims()).jws

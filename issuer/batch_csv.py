@@ -130,11 +130,23 @@ class _RowValidator:
         self.seen = _SeenNumbers() if check_duplicates else None
         self.new_salt = new_salt
         self.scopes = scopes
+        self.scope_misses: dict[tuple[str, str, date], tuple[str, str] | None] = {}
+        """(occupation, level, issued_on) -> (column, reason) or None: a batch has few distinct
+        ones, and each costs several scope decisions."""
 
     def scope_error(
         self, scopes: Sequence[Scope], row: int, occupation: str, level: str, issued_on: date
     ) -> RowError | None:
         """The first of ``issued_on`` and ``today`` on which ``scopes`` do not cover the record."""
+        key = (occupation, level, issued_on)
+        if key not in self.scope_misses:
+            self.scope_misses[key] = self._scope_miss(scopes, occupation, level, issued_on)
+        miss = self.scope_misses[key]
+        return None if miss is None else RowError(self.name, row, *miss)
+
+    def _scope_miss(
+        self, scopes: Sequence[Scope], occupation: str, level: str, issued_on: date
+    ) -> tuple[str, str] | None:
         for day, when in ((issued_on, "issued_on"), (self.today, "today")):
             decision = check_scope(
                 scopes,
@@ -145,7 +157,7 @@ class _RowValidator:
             )
             if not decision.ok:
                 column = _SCOPE_COLUMNS.get(decision.code, "issued_on")
-                return RowError(self.name, row, column, f"{decision.message} ({when})")
+                return column, f"{decision.message} ({when})"
         return None
 
     def validate(self, row: int, values: dict[str, str], *, build: bool) -> BatchRecord:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -200,17 +201,29 @@ class StatusBits:
         return bits
 
 
-def _list_url(value: Any, where: str, error: type[StatusListError]) -> str:
-    """An http(s) URL without a fragment: entry ids are ``<list URL>#<index>``, so a fragment
-    in the list URL would make them ambiguous."""
-    if not isinstance(value, str) or len(value) > _MAX_URL or not _URL.fullmatch(value):
-        raise error(f"expected an http(s) URL of at most {_MAX_URL} characters", where)
+@lru_cache(maxsize=1024)
+def _url_problem(value: str) -> str | None:
+    """Why ``value`` is not a list URL, or ``None``. Cached: a registry has few lists, and every
+    credential of a batch, or every one a verifier reads, names one of them."""
+    if len(value) > _MAX_URL or not _URL.fullmatch(value):
+        return f"expected an http(s) URL of at most {_MAX_URL} characters"
     try:
         parts = urlsplit(value)
     except ValueError:
-        raise error("expected an http(s) URL", where) from None
+        return "expected an http(s) URL"
     if not parts.hostname or "#" in value:
-        raise error("expected an http(s) URL with a host and no fragment", where)
+        return "expected an http(s) URL with a host and no fragment"
+    return None
+
+
+def _list_url(value: Any, where: str, error: type[StatusListError]) -> str:
+    """An http(s) URL without a fragment: entry ids are ``<list URL>#<index>``, so a fragment
+    in the list URL would make them ambiguous."""
+    if not isinstance(value, str):
+        raise error(f"expected an http(s) URL of at most {_MAX_URL} characters", where)
+    problem = _url_problem(value)
+    if problem is not None:
+        raise error(problem, where)
     return value
 
 

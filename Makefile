@@ -31,6 +31,7 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/log.py
 
 # Re-pin every dependency to what resolves today; commit the result.

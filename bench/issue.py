@@ -8,13 +8,14 @@ PyJWS encode/s and decode/s on the same, the batch pipeline (CSV -> validated ->
 verify/s with its ratio to raw verification, and peak RSS of the batch at each size (each in a
 fresh process).
 
-Every credential carries its two status entries (revocation, suspension), allocated as the
-registry does (``registry.status.StatusLists.allocate``: random free indexes of the newest list
-with room) but in memory, so the batch measures the issuer without the registry's database. The
-verification here is ``verify_credential`` without log evidence against a trust bundle built in
-memory (issuer accredited for everything, empty status lists): format, signature, issuer, key
-window, scope, status and validity are checked; the full verification, with a signed bundle,
-status list credentials and log evidence, is measured by bench/verify.py.
+The batch runs as ``skillcert issue`` runs it, without the registry's database: every row is
+checked against the issuer's accreditation scope, and every credential carries its two status
+entries (revocation, suspension), allocated as ``registry.status.StatusLists.allocate`` does
+(random free indexes of the newest list with room) but in memory. The verification here is
+``verify_credential`` without log evidence, against a trust bundle built in memory (the same
+issuer and scope, empty status lists): format, signature, issuer, key window, scope, status and
+validity are checked. bench/verify.py measures the full verification, with a signed bundle,
+signed status list credentials and log evidence.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from schemas.jwk import ed25519_public_jwk
 from schemas.key_lifecycle import KeyRecord
 from schemas.occupations import builtin_occupation_table
 from schemas.recognition import builtin_mappings
-from schemas.scope import make_scope
+from schemas.scope import Scope, make_scope
 from schemas.signed_json import AuthorityKey
 from schemas.status_list import (
     MIN_ENTRIES,
@@ -102,20 +103,24 @@ def allocate_status(count: int) -> Iterator[tuple[StatusEntry, ...]]:
         list_no += 1
 
 
-def bench_trust(signer: Signer, lists: int = 1) -> TrustBundle:
-    """A verified trust bundle built in memory: ``signer``'s issuer accredited for every
-    occupation and level of every framework since 2000, empty status lists 1..``lists``."""
-    scopes = tuple(
+def bench_scopes() -> tuple[Scope, ...]:
+    """The bench issuer's accreditation: every occupation and level of CN-VQ-5 since 2000."""
+    framework = builtin_framework("CN-VQ-5")
+    return (
         make_scope(
             [f"{major}-*" for major in range(1, 9)],
-            framework_id,
-            [level.code for level in builtin_framework(framework_id).levels],
+            framework.id,
+            [level.code for level in framework.levels],
             SINCE.date(),
-        )
-        for framework_id in builtin_framework_ids()
+        ),
     )
+
+
+def bench_trust(signer: Signer, lists: int = 1) -> TrustBundle:
+    """A verified trust bundle built in memory: ``signer``'s issuer with ``bench_scopes``,
+    the built-in frameworks and mappings, empty status lists 1..``lists``."""
     key = KeyRecord(signer.kid, ed25519_public_jwk(signer.public_key.public_bytes_raw()), SINCE)
-    issuer = IssuerRecord(signer.issuer_id, signer.issuer_name, SINCE, scopes, (), (key,))
+    issuer = IssuerRecord(signer.issuer_id, signer.issuer_name, SINCE, bench_scopes(), (), (key,))
     status_lists = {
         (url, purpose): StatusList(url, purpose, StatusBits(LIST_SIZE), NOW)
         for list_no in range(1, lists + 1)
@@ -174,6 +179,7 @@ def run_batch(rows: int) -> dict[str, float]:
             framework=builtin_framework("CN-VQ-5"),
             today=date(2026, 1, 1),
             allocate_status=allocate_status,
+            scopes=bench_scopes(),
         )
         elapsed = time.perf_counter() - start
         assert summary.signed == rows, summary
@@ -218,6 +224,7 @@ def main() -> None:
         framework=builtin_framework("CN-VQ-5"),
         today=date(2026, 1, 1),
         allocate_status=allocate_status,
+        scopes=bench_scopes(),
     )
     token = json.loads((sample_dir / "one.jsonl").read_text())["jws"]
     claims = next(

@@ -189,8 +189,13 @@ def _status_list(
     trust: TrustBundle, fetched: Mapping[tuple[str, str], StatusList], key: tuple[str, str]
 ) -> StatusList | None:
     """The newer of the list fetched separately and the bundle's: an old fetched copy must not
-    hide a revocation the bundle already carries."""
-    found = [item for item in (fetched.get(key), trust.status_lists.get(key)) if item is not None]
+    hide a revocation the bundle already carries, nor another list handed in under this one's
+    URL and purpose."""
+    found = [
+        item
+        for item in (fetched.get(key), trust.status_lists.get(key))
+        if item is not None and (item.url, item.purpose) == key
+    ]
     return max(found, key=lambda item: item.valid_from, default=None)
 
 

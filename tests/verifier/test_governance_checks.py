@@ -833,6 +833,19 @@ def test_fresher_lists_given_by_the_caller_are_used(
     assert check(report, "status").params == {"checked_at": "2025-12-31T23:59:59Z"}
 
 
+def test_a_list_handed_in_under_another_lists_url_is_not_used(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+) -> None:
+    jws = signer.issue(make_claims()).jws  # bit 7 of list 1
+    evidence = log.record(jws, LOGGED)
+    trust = replace(bundle(log, issuer_for(signer)), status_lists=status_lists_for({7}))
+    other = "https://registry.test/v1/status/2-revocation"
+    genuine_list_2 = replace(signed_list(REVOCATION, StatusBits(), NOW), url=other)
+    substitute = {(TEST_LISTS[REVOCATION], REVOCATION): genuine_list_2}
+    report = verify_credential(jws, trust, NOW, evidence, status_lists=substitute)
+    assert outcome(report, "status") == (Result.INVALID, "status.revoked", False)
+
+
 def test_an_older_fetched_list_does_not_hide_the_bundles_revocation(
     signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
 ) -> None:

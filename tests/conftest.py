@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from issuer.signing import Signer
-from schemas.credential import CredentialClaims
+from schemas.credential import CredentialClaims, read_credential
 from schemas.frameworks import builtin_framework, builtin_framework_ids
 from schemas.governance import IssuerRecord
 from schemas.identity import hash_national_id
@@ -33,7 +33,7 @@ from schemas.scope import make_scope
 from schemas.signed_json import AuthorityKey
 from schemas.status_list import REVOCATION, SUSPENSION, StatusBits, StatusEntry
 from schemas.trust_bundle import StatusList, TrustBundle
-from verifier import verify_credential
+from verifier.jws import parse_compact_jws
 
 VECTORS = Path(__file__).parent / "vectors"
 ISSUER_ID = "urn:skillcert:issuer:test-appraisal"
@@ -119,10 +119,6 @@ def trust_for(
     )
 
 
-def trusted_keys_for(*signers: Signer) -> TrustBundle:
-    return trust_for(*signers)
-
-
 def public_jwk(signer: Signer) -> dict[str, str]:
     raw = signer.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return ed25519_public_jwk(raw)
@@ -155,6 +151,9 @@ def make_claims() -> Callable[..., CredentialClaims]:
     return make
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class MemoryLog:
     """A log kept in memory from ``schemas`` parts alone, to give verifier tests real evidence
     (the registry's own log is tested against the same formats in tests/registry)."""
@@ -167,20 +166,23 @@ class MemoryLog:
         self._tree = MemoryTree()
         self._entries: list[bytes] = []
 
-    def record(self, jws: str, keys: TrustBundle, kind: str = ISSUANCE) -> LogEvidence:
-        """Log the issuance of ``jws`` (read with ``keys``) and return evidence for it."""
-        report = verify_credential(jws, keys, NOW)
-        credential = report.credential
-        assert credential is not None and report.kid is not None
+    def record(self, jws: str, at: datetime = NOW, kind: str = ISSUANCE) -> LogEvidence:
+        """Log the issuance of ``jws`` with sequencer timestamp ``at`` (whole milliseconds, so
+        tests can drive checks to their boundaries) and return evidence for it against a
+        checkpoint signed at the new size."""
+        parsed = parse_compact_jws(jws.encode("ascii"))
+        credential = read_credential(parsed.payload)
         body = issuance_body(
             credential_id=credential.id,
             jws=jws,
             issuer_id=credential.issuer_id,
-            kid=report.kid,
+            kid=parsed.kid,
             claims=credential.claims,
         )
+        ts, rest = divmod(at - _EPOCH, timedelta(milliseconds=1))
+        assert not rest, "log timestamps are whole milliseconds"
         prev = leaf_hash(self._entries[-1]) if self._entries else bytes(32)
-        entry = encode_entry(kind, prev, 1_767_225_600_000, body)
+        entry = encode_entry(kind, prev, ts, body)
         self._entries.append(entry)
         index = self._tree.append(leaf_hash(entry))
         size = self._tree.size

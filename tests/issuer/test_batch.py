@@ -22,7 +22,7 @@ from tests.conftest import (
     NOW,
     TEST_STATUS,
     MemoryLog,
-    trusted_keys_for,
+    trust_for,
     trusted_with_log,
 )
 from verifier import Result, verify_credential
@@ -82,7 +82,7 @@ def test_signs_every_row_into_jsonl(tmp_path: Path, signer: Signer, memory_log: 
     assert records[0]["certificate_number"] == "Y100044440101244000001"
     keys = trusted_with_log(memory_log, signer)
     for record in records:
-        evidence = memory_log.record(record["jws"], keys)
+        evidence = memory_log.record(record["jws"])
         report = verify_credential(record["jws"], keys, NOW, evidence)
         assert report.result is Result.VALID
         assert report.credential is not None and report.credential.id == record["id"]
@@ -95,7 +95,7 @@ def test_signs_into_a_directory(tmp_path: Path, signer: Signer) -> None:
     _run(_csv(tmp_path, *GOOD_ROWS), signer, out)
     files = sorted(out.iterdir())
     assert len(files) == 3 and all(f.suffix == ".jwt" for f in files)
-    report = verify_credential(files[0].read_bytes(), trusted_keys_for(signer), NOW)
+    report = verify_credential(files[0].read_bytes(), trust_for(signer), NOW)
     assert report.credential is not None
     assert report.credential.id == f"urn:uuid:{files[0].stem}"
 

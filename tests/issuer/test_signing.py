@@ -16,7 +16,7 @@ from issuer.keys import public_jwk
 from issuer.signing import Signer, encode_protected_header, sign_compact
 from schemas.b64 import b64url_decode, b64url_encode
 from schemas.credential import CredentialClaims, read_credential
-from tests.conftest import NOW, VECTORS, MemoryLog, trusted_keys_for, trusted_with_log
+from tests.conftest import NOW, VECTORS, MemoryLog, trust_for, trusted_with_log
 from verifier import Result, verify_credential
 
 RFC8037 = json.loads((VECTORS / "jose" / "rfc8037_ed25519.json").read_text())
@@ -110,10 +110,8 @@ def test_our_verifier_accepts_joserfc_tokens(
         _joserfc_key(key, private=True),
         algorithms=["EdDSA"],
     )
-    evidence = memory_log.record(token, trusted_keys_for(ours))
+    evidence = memory_log.record(token)
     report = verify_credential(token, trusted_with_log(memory_log, ours), NOW, evidence)
     assert report.result is Result.VALID, report.to_json()
     tampered = token.replace(token.split(".")[1], b64url_encode(credential_payload[:-1] + b" }"))
-    assert verify_credential(tampered, trusted_keys_for(ours), NOW).failed[0].code == (
-        "signature.invalid"
-    )
+    assert verify_credential(tampered, trust_for(ours), NOW).failed[0].code == "signature.invalid"

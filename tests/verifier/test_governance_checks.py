@@ -3,7 +3,7 @@
 "Compromise", "Issuer status", "Verification outcome").
 
 Every test goes through ``verify_credential`` with real material: Ed25519-signed credentials,
-log evidence with a signed checkpoint and a real Merkle inclusion proof (``TimedLog``, the
+log evidence with a signed checkpoint and a real Merkle inclusion proof (``MemoryLog``, the
 approach of ``tests.conftest.MemoryLog`` with a chosen sequencer timestamp), and real
 ``StatusBits`` lists. Each test asserts the report's result and the check's exact code and
 ``ok``, and every report a test looks at must render its messages in all three languages.
@@ -23,19 +23,12 @@ from hypothesis import strategies as st
 
 from issuer.signing import Signer, encode_protected_header, sign_compact
 from schemas.b64 import b64url_decode, b64url_encode
-from schemas.credential import CredentialClaims, format_instant, read_credential
+from schemas.credential import CredentialClaims, format_instant
 from schemas.governance import IssuerRecord
 from schemas.key_lifecycle import KeyRecord
 from schemas.log_entry import (
-    ISSUANCE,
     LogEvidence,
-    encode_entry,
-    issuance_body,
-    log_evidence_json,
-    parse_log_evidence,
 )
-from schemas.merkle import MemoryTree, inclusion_proof, leaf_hash
-from schemas.note import Checkpoint, VerifierKey, format_checkpoint, sign_note
 from schemas.scope import IssuerStatusChange, Scope, make_scope, status_history
 from schemas.signed_json import AuthorityKey, sign_json
 from schemas.status_list import (
@@ -51,19 +44,18 @@ from tests.conftest import (
     CLAIMS,
     NOW,
     TEST_LISTS,
+    MemoryLog,
     accredited_everywhere,
     public_jwk,
     status_lists_for,
     trust_for,
 )
 from verifier import CHECKS, CheckResult, Result, VerificationReport, verify_credential
-from verifier.jws import parse_compact_jws
 from verifier.messages import LANGUAGES
 from verifier.report import TrustAge
 from verifier.verify import DEFAULT_MAX_AGE, RECOGNITION
 
 MS = timedelta(milliseconds=1)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 LOGGED = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 """The usual log time: 10:00 on 2025-03-01 in Beijing."""
@@ -72,53 +64,9 @@ ISSUED_ON = date(2025, 3, 1)
 VALID_FROM = datetime(2025, 2, 28, 16, tzinfo=UTC)
 
 
-# --- real log evidence at a chosen time ------------------------------------------------------
-
-
-class TimedLog:
-    """An in-memory log (as ``tests.conftest.MemoryLog``) whose entries carry the sequencer
-    timestamp the test chooses, so the key, scope and issuer-status checks can be driven to
-    their millisecond boundaries with real checkpoints and inclusion proofs."""
-
-    origin = "timed.skillcert.example/log"
-
-    def __init__(self) -> None:
-        self._key = Ed25519PrivateKey.generate()
-        self.verifier_key = VerifierKey.from_public_key(self.origin, self._key.public_key())
-        self._tree = MemoryTree()
-        self._last: bytes | None = None
-
-    def record(self, jws: str, at: datetime) -> LogEvidence:
-        """Log the issuance of ``jws`` with timestamp ``at`` (whole milliseconds) and return
-        evidence for it against a checkpoint signed at the new size."""
-        parsed = parse_compact_jws(jws.encode("ascii"))
-        credential, kid = read_credential(parsed.payload), parsed.kid
-        body = issuance_body(
-            credential_id=credential.id,
-            jws=jws,
-            issuer_id=credential.issuer_id,
-            kid=kid,
-            claims=credential.claims,
-        )
-        ts, rest = divmod(at - EPOCH, MS)
-        assert not rest, "log timestamps are whole milliseconds"
-        prev = leaf_hash(self._last) if self._last is not None else bytes(32)
-        entry = encode_entry(ISSUANCE, prev, ts, body)
-        self._last = entry
-        index = self._tree.append(leaf_hash(entry))
-        size = self._tree.size
-        note = sign_note(
-            format_checkpoint(Checkpoint(self.origin, size, self._tree.root())),
-            self.origin,
-            self._key,
-        )
-        proof = inclusion_proof(index, size, self._tree.node_at)
-        return parse_log_evidence(log_evidence_json(entry, index, size, proof, note))
-
-
 @pytest.fixture
-def log() -> TimedLog:
-    return TimedLog()
+def log() -> MemoryLog:
+    return MemoryLog()
 
 
 # --- bundles ---------------------------------------------------------------------------------
@@ -150,7 +98,7 @@ def issuer_for(
     )
 
 
-def bundle(log: TimedLog | None, *issuers: IssuerRecord, issued_at: datetime = NOW) -> TrustBundle:
+def bundle(log: MemoryLog | None, *issuers: IssuerRecord, issued_at: datetime = NOW) -> TrustBundle:
     return trust_for(
         issuers=issuers,
         log_keys=(log.verifier_key,) if log else (),
@@ -219,7 +167,7 @@ SCOPE_MISSES = {
 
 
 def test_in_scope_at_log_time_is_ok(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     trust = bundle(log, issuer_for(signer, scopes=[SCOPE]))
     jws = signer.issue(make_claims(issued_on=ISSUED_ON)).jws
@@ -235,7 +183,7 @@ def test_in_scope_at_log_time_is_ok(
 def test_a_scope_miss_at_log_time_is_invalid(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     scopes: list[Scope],
     code: str,
 ) -> None:
@@ -247,7 +195,7 @@ def test_a_scope_miss_at_log_time_is_invalid(
 
 
 def test_level_miss_names_the_accredited_levels(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     scopes, _ = SCOPE_MISSES["level"]
     trust = bundle(log, issuer_for(signer, scopes=scopes))
@@ -282,7 +230,7 @@ def test_level_miss_names_the_accredited_levels(
 def test_the_scope_period_is_judged_on_the_beijing_day_of_the_log_time(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     scope: Scope,
     logged_at: datetime,
     code: str,
@@ -299,7 +247,7 @@ def test_the_scope_period_is_judged_on_the_beijing_day_of_the_log_time(
 
 
 def test_with_evidence_the_log_time_decides_the_scope_not_valid_from(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     trust = bundle(log, issuer_for(signer, scopes=[SCOPE]))
     # Dated before the accreditation began, but logged inside it.
@@ -362,7 +310,7 @@ ISSUER_STATUS_CASES = {
 def test_issuer_status_is_judged_at_log_time_and_is_not_retroactive(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     changes: list[IssuerStatusChange],
     code: str,
 ) -> None:
@@ -375,7 +323,7 @@ def test_issuer_status_is_judged_at_log_time_and_is_not_retroactive(
 
 
 def test_withdrawn_message_names_the_withdrawal_date(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     withdrawn = datetime(2025, 1, 10, 4, tzinfo=UTC)
     trust = bundle(log, issuer_for(signer, changes=[_change("withdrawn", withdrawn)]))
@@ -407,7 +355,7 @@ NO_EVIDENCE_MISSES = {
 def test_without_evidence_a_scope_or_status_miss_cannot_be_told(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     scopes: list[Scope],
     changes: list[IssuerStatusChange],
     code: str,
@@ -427,7 +375,7 @@ def test_without_evidence_a_scope_or_status_miss_cannot_be_told(
 def test_without_evidence_in_scope_is_never_valid(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     changes: list[IssuerStatusChange],
 ) -> None:
     trust = bundle(log, issuer_for(signer, scopes=[SCOPE], changes=changes))
@@ -485,7 +433,7 @@ KEY_CASES = {
 def test_key_window_and_compromise_are_judged_at_log_time(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     window: dict[str, datetime],
     logged_at: datetime,
     expected: str,
@@ -504,7 +452,7 @@ def test_key_window_and_compromise_are_judged_at_log_time(
 
 
 def test_key_failure_messages_name_the_millisecond_times(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     key = key_for(signer, KEY_FROM, ROTATED, COMPROMISED)
     trust = bundle(log, issuer_for(signer, key=key))
@@ -524,7 +472,7 @@ def test_key_failure_messages_name_the_millisecond_times(
 
 
 def test_compromised_key_without_evidence_cannot_be_told(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     # The credential is dated well before the compromise: its own date proves nothing.
     key = key_for(signer, SINCE, compromised_at=COMPROMISED)
@@ -548,7 +496,7 @@ def test_compromised_key_without_evidence_cannot_be_told(
 
 
 def test_evidence_that_cannot_be_checked_does_not_settle_a_compromise(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     key = key_for(signer, SINCE, compromised_at=COMPROMISED)
     jws = signer.issue(make_claims(issued_on=ISSUED_ON)).jws
@@ -580,7 +528,7 @@ def test_evidence_that_cannot_be_checked_does_not_settle_a_compromise(
 def test_without_evidence_the_window_is_judged_at_valid_from_and_never_invalid(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     window: dict[str, datetime],
     issued_on: date,
     code: str,
@@ -594,7 +542,7 @@ def test_without_evidence_the_window_is_judged_at_valid_from_and_never_invalid(
 
 
 def test_dated_before_the_window_but_logged_inside_is_ok(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     """docs/governance.md: with log evidence, ``validFrom`` is ignored for the window."""
     trust = bundle(log, issuer_for(signer, key=key_for(signer, KEY_FROM)))
@@ -669,7 +617,7 @@ def test_an_issuer_missing_from_the_directory_is_invalid(
 
 
 @pytest.fixture
-def logged_trust(signer: Signer, log: TimedLog) -> Callable[..., tuple[TrustBundle, LogEvidence]]:
+def logged_trust(signer: Signer, log: MemoryLog) -> Callable[..., tuple[TrustBundle, LogEvidence]]:
     """A bundle with the signer and log key, and evidence for ``jws`` logged at ``LOGGED``."""
 
     def make(jws: str, **changes: object) -> tuple[TrustBundle, LogEvidence]:
@@ -781,7 +729,7 @@ def signed_list(purpose: str, bits: StatusBits, valid_from: datetime) -> StatusL
 def test_the_bit_checked_is_the_credentials_index(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     purpose: str,
     index: int,
 ) -> None:
@@ -812,7 +760,7 @@ def test_the_bit_checked_is_the_credentials_index(
 
 
 def test_fresher_lists_given_by_the_caller_are_used(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     jws = signer.issue(make_claims()).jws  # bit 7
     stale_bundle = bundle(log, issuer_for(signer), issued_at=NOW - 3 * DAY)
@@ -834,7 +782,7 @@ def test_fresher_lists_given_by_the_caller_are_used(
 
 
 def test_a_list_handed_in_under_another_lists_url_is_not_used(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     jws = signer.issue(make_claims()).jws  # bit 7 of list 1
     evidence = log.record(jws, LOGGED)
@@ -847,7 +795,7 @@ def test_a_list_handed_in_under_another_lists_url_is_not_used(
 
 
 def test_an_older_fetched_list_does_not_hide_the_bundles_revocation(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     jws = signer.issue(make_claims()).jws  # bit 7
     evidence = log.record(jws, LOGGED)
@@ -872,7 +820,7 @@ def test_an_older_fetched_list_does_not_hide_the_bundles_revocation(
 def test_status_staleness(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     age: timedelta,
     max_age: timedelta | None,
     code: str,
@@ -889,7 +837,7 @@ def test_status_staleness(
 
 
 def test_stale_names_the_age_and_the_limit(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     jws = signer.issue(make_claims()).jws
     trust = bundle(log, issuer_for(signer), issued_at=NOW - timedelta(days=2, hours=5))
@@ -959,7 +907,7 @@ HKQF_MAPPING = "urn:skillcert:mapping:cn-vq-5-to-hkqf"
 def test_recognized(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     now: datetime,
     version: int,
 ) -> None:
@@ -982,7 +930,7 @@ def test_recognized(
 
 
 def test_no_comparable_level_is_an_answer(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     claims = make_claims(
         framework="CN-VQ-8",
@@ -1005,7 +953,7 @@ def test_no_comparable_level_is_an_answer(
 def test_not_applicable_makes_an_otherwise_valid_report_cannot_tell(
     signer: Signer,
     make_claims: Callable[..., CredentialClaims],
-    log: TimedLog,
+    log: MemoryLog,
     target: str,
 ) -> None:
     jws = signer.issue(make_claims()).jws
@@ -1035,7 +983,7 @@ def test_recognition_is_not_asked_of_a_credential_that_is_not_genuine(
 
 
 def test_every_check_of_a_full_report_is_told_in_every_language(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     jws = signer.issue(make_claims()).jws
     trust = bundle(log, issuer_for(signer))
@@ -1054,7 +1002,7 @@ def test_every_check_of_a_full_report_is_told_in_every_language(
 
 
 def test_every_failed_governance_check_is_told_in_every_language(
-    signer: Signer, make_claims: Callable[..., CredentialClaims], log: TimedLog
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:
     """One report with every governance check failing at once renders in full."""
     key = key_for(signer, SINCE, compromised_at=LOGGED - DAY)
@@ -1122,7 +1070,7 @@ def test_key_check_follows_the_documented_rule(
     start = at(valid_from)
     assert start is not None
     key = key_for(_PROPERTY_SIGNER, start, at(valid_until), at(compromised))
-    log = TimedLog()
+    log = MemoryLog()
     trust = bundle(log, issuer_for(_PROPERTY_SIGNER, key=key))
     logged_at = at(logged)
     assert logged_at is not None

@@ -12,7 +12,7 @@ from issuer.signing import Signer
 from schemas.credential import CredentialClaims
 from schemas.errors import MalformedDocument
 from schemas.log_entry import LogEvidence, log_evidence_json, parse_log_evidence
-from tests.conftest import NOW, MemoryLog, trusted_keys_for, trusted_with_log
+from tests.conftest import NOW, MemoryLog, trust_for, trusted_with_log
 from verifier import CheckResult, Result, verify_credential
 
 
@@ -34,8 +34,8 @@ def test_evidence_makes_a_genuine_credential_valid(
     signer: Signer, make_claims: Callable[..., CredentialClaims], issued: str, memory_log: MemoryLog
 ) -> None:
     keys = trusted_with_log(memory_log, signer)
-    memory_log.record(signer.issue(make_claims()).jws, keys)
-    evidence = memory_log.record(issued, keys)
+    memory_log.record(signer.issue(make_claims()).jws)
+    evidence = memory_log.record(issued)
     report = verify_credential(issued, keys, NOW, evidence)
     assert report.result is Result.VALID
     assert _logged(report.checks) == (True, "log_inclusion.ok")
@@ -51,8 +51,8 @@ def test_without_evidence_or_log_key_the_result_cannot_be_told(
         Result.CANNOT_TELL,
         (None, "log_inclusion.no_evidence"),
     )
-    evidence = memory_log.record(issued, keys)
-    no_key = verify_credential(issued, trusted_keys_for(signer), NOW, evidence)
+    evidence = memory_log.record(issued)
+    no_key = verify_credential(issued, trust_for(signer), NOW, evidence)
     assert (no_key.result, _logged(no_key.checks)) == (
         Result.CANNOT_TELL,
         (None, "checkpoint_signature.no_log_key"),
@@ -64,7 +64,7 @@ def test_evidence_for_another_credential_is_refused(
 ) -> None:
     keys = trusted_with_log(memory_log, signer)
     first, second = signer.issue(make_claims()).jws, signer.issue(make_claims()).jws
-    evidence = memory_log.record(first, keys)
+    evidence = memory_log.record(first)
     report = verify_credential(second, keys, NOW, evidence)
     assert report.result is Result.INVALID
     assert _logged(report.checks) == (False, "log_inclusion.entry_mismatch")
@@ -74,7 +74,7 @@ def test_a_checkpoint_from_an_untrusted_log_is_refused(
     signer: Signer, issued: str, memory_log: MemoryLog
 ) -> None:
     other = MemoryLog()
-    evidence = other.record(issued, trusted_with_log(other, signer))
+    evidence = other.record(issued)
     report = verify_credential(issued, trusted_with_log(memory_log, signer), NOW, evidence)
     assert _logged(report.checks) == (False, "checkpoint_signature.invalid")
 
@@ -98,9 +98,9 @@ def test_a_damaged_proof_is_refused(
 ) -> None:
     keys = trusted_with_log(memory_log, signer)
     for _ in range(6):
-        memory_log.record(signer.issue(make_claims()).jws, keys)
+        memory_log.record(signer.issue(make_claims()).jws)
     jws = signer.issue(make_claims()).jws
-    target = memory_log.record(jws, keys)
+    target = memory_log.record(jws)
     assert verify_credential(jws, keys, NOW, target).result is Result.VALID
     report = verify_credential(jws, keys, NOW, damage(target))
     assert _logged(report.checks) == (False, "log_inclusion.proof_invalid")
@@ -109,7 +109,7 @@ def test_a_damaged_proof_is_refused(
 def test_evidence_documents_are_read_strictly(
     signer: Signer, issued: str, memory_log: MemoryLog
 ) -> None:
-    evidence = memory_log.record(issued, trusted_with_log(memory_log, signer))
+    evidence = memory_log.record(issued)
     document = log_evidence_json(
         evidence.entry_bytes, evidence.index, evidence.size, evidence.proof, evidence.checkpoint
     )

@@ -10,7 +10,7 @@ import pytest
 
 from issuer.signing import Signer
 from schemas.credential import CredentialClaims
-from tests.conftest import NOW, MemoryLog, trust_for, trusted_keys_for, trusted_with_log
+from tests.conftest import NOW, MemoryLog, trust_for, trusted_with_log
 from verifier import (
     CHECKS,
     Result,
@@ -25,7 +25,7 @@ def test_valid_report(
 ) -> None:
     issued = signer.issue(make_claims())
     keys = trusted_with_log(memory_log, signer)
-    report = verify_credential(issued.jws, keys, NOW, memory_log.record(issued.jws, keys))
+    report = verify_credential(issued.jws, keys, NOW, memory_log.record(issued.jws))
     assert report.result is Result.VALID
     document = report.to_json()
     assert document["result"] == "valid"
@@ -44,7 +44,7 @@ def test_validity_boundaries_use_the_given_clock(
     token = signer.issue(
         make_claims(issued_on=date(2024, 6, 18), valid_until=date(2025, 6, 17))
     ).jws
-    keys = trusted_keys_for(signer)
+    keys = trust_for(signer)
     starts = datetime(2024, 6, 17, 16, tzinfo=UTC)
     ends = datetime(2025, 6, 17, 15, 59, 59, tzinfo=UTC)
     second = timedelta(seconds=1)
@@ -64,7 +64,7 @@ def test_later_checks_are_not_checked_after_a_failure(
     signer: Signer, make_signer: Callable[..., Signer], make_claims: Callable[..., CredentialClaims]
 ) -> None:
     token = signer.issue(make_claims()).jws
-    report = verify_credential(token, trusted_keys_for(make_signer()), NOW)
+    report = verify_credential(token, trust_for(make_signer()), NOW)
     assert [(c.check, c.ok, c.code) for c in report.checks] == [
         ("format", True, "format.ok"),
         ("signature", None, "signature.not_checked"),
@@ -97,9 +97,7 @@ def test_cannot_tell_is_never_valid() -> None:
 
 def test_naive_now_is_refused(signer: Signer, make_claims: Callable[..., CredentialClaims]) -> None:
     with pytest.raises(VerifierError):
-        verify_credential(
-            signer.issue(make_claims()).jws, trusted_keys_for(signer), datetime(2026, 1, 1)
-        )
+        verify_credential(signer.issue(make_claims()).jws, trust_for(signer), datetime(2026, 1, 1))
 
 
 def test_garbage_is_a_report_not_an_exception() -> None:

@@ -63,6 +63,9 @@ def _current_database(settings: Settings) -> Engine:
 
 
 def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
+    if not settings.log_key_path.exists():
+        engine.dispose()
+        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
     return TransparencyLog(
         SqlLogStore(engine),
         origin=settings.log_origin,
@@ -72,8 +75,6 @@ def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
 
 def open_log(settings: Settings) -> TransparencyLog:
     """The registry's log, on its database, signing with its log key."""
-    if not settings.log_key_path.exists():
-        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
     return _log_on(_current_database(settings), settings)
 
 
@@ -93,8 +94,6 @@ class Registry:
 
 def open_registry(settings: Settings) -> Registry:
     """The log, governance, issuers and status lists, sharing one database connection pool."""
-    if not settings.log_key_path.exists():
-        raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
     if not settings.authority_key_path.exists():
         raise LogStateError(f"no authority key at {settings.authority_key_path}")
     engine = _current_database(settings)

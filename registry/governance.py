@@ -87,9 +87,8 @@ class Governance:
         signature = sign_detached(change, self._key, CHANGE_TYP)
 
         def check(head: Head) -> None:
-            directory = self.directory()
-            self._folded = self._fold(directory, self._folded, head.size, None)
-            trial = _copy(directory)
+            self._folded = self._fold(self._directory, self._folded, head.size, None)
+            trial = _copy(self._directory)
             try:
                 trial.apply(change)
             except SchemaError as exc:

@@ -62,10 +62,14 @@ def _current_database(settings: Settings) -> Engine:
     return engine
 
 
-def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
+def _require_log_key(settings: Settings) -> None:
+    """Checked before the database is touched: without ``skillcert init`` there may be no
+    database file to open, and the key's absence is what to tell the user."""
     if not settings.log_key_path.exists():
-        engine.dispose()
         raise LogStateError(f"no log key at {settings.log_key_path}: run `skillcert init`")
+
+
+def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
     return TransparencyLog(
         SqlLogStore(engine),
         origin=settings.log_origin,
@@ -75,6 +79,7 @@ def _log_on(engine: Engine, settings: Settings) -> TransparencyLog:
 
 def open_log(settings: Settings) -> TransparencyLog:
     """The registry's log, on its database, signing with its log key."""
+    _require_log_key(settings)
     return _log_on(_current_database(settings), settings)
 
 
@@ -94,6 +99,7 @@ class Registry:
 
 def open_registry(settings: Settings) -> Registry:
     """The log, governance, issuers and status lists, sharing one database connection pool."""
+    _require_log_key(settings)
     if not settings.authority_key_path.exists():
         raise LogStateError(f"no authority key at {settings.authority_key_path}")
     engine = _current_database(settings)

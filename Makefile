@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean lock
+.PHONY: run test lint bench clean lock chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy schemas verifier issuer registry
 	$(BIN)/lint-imports
 
-test: lint
+# The browser tests drive Debian's Chromium headless; installed here when it is missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: lint chromium
 	$(BIN)/pytest -q -m "not slow"
 
 $(VENV)/.bench: $(STAMP)

@@ -6,6 +6,7 @@ __all__ = [
     "GovernanceRefused",
     "IssuerExists",
     "LogStateError",
+    "QrUrlRefused",
     "RegistryError",
     "TileNotFound",
     "UnknownCredential",
@@ -42,6 +43,13 @@ class GovernanceRefused(RegistryError):
     """A governance change cannot follow the directory as it stands; nothing was logged."""
 
     code = "governance_refused"
+
+
+class QrUrlRefused(RegistryError):
+    """A URL no certificate QR code can carry (empty, not ASCII, or beyond the capacity of the
+    largest symbol); no image was made."""
+
+    code = "qr_url_refused"
 
 
 class UnknownCredential(RegistryError):

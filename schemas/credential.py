@@ -232,7 +232,6 @@ _KIND_NAMES: dict[type, str] = {
 
 
 @lru_cache(maxsize=64)
-@lru_cache(maxsize=64)
 def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
     """``a.b[0].c`` -> ``(("a", None), ("b", 0), ("c", None))``."""
     steps = []

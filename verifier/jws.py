@@ -9,6 +9,7 @@ most 64 KiB that is one strict JSON object (no duplicate keys).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ _CODE_FOR = {"alg": "format.alg_not_allowed", "typ": "format.typ", "cty": "forma
 class ParsedJws:
     """A structurally sound JWS; its signature has NOT been checked."""
 
-    header: dict[str, Any]
+    header: Mapping[str, Any]
     payload: dict[str, Any]
     kid: str
     signing_input: bytes
@@ -70,6 +71,34 @@ def _check_header(header: Any) -> str:
     return kid
 
 
+def _read_header(header_b64: bytes) -> tuple[dict[str, Any], str]:
+    try:
+        header_bytes = b64url_decode(header_b64, "header")
+    except MalformedDocument as exc:
+        raise _fail("format.encoding", str(exc)) from exc
+    try:
+        header = parse_strict_json(header_bytes, limit=MAX_HEADER_BYTES, what="header")
+    except MalformedDocument as exc:
+        raise _fail(_json_code(exc), str(exc)) from exc
+    return header, _check_header(header)
+
+
+_HEADERS: dict[bytes, tuple[dict[str, Any], str]] = {}
+_HEADER_MEMO = 4096
+
+
+def _header(header_b64: bytes) -> tuple[dict[str, Any], str]:
+    """The header and its ``kid``. Every credential an issuer key signs carries the same header
+    bytes, so accepted headers are kept (one per key) rather than decoded again each time;
+    a refused one is never kept."""
+    found = _HEADERS.get(header_b64)
+    if found is None:
+        found = _read_header(header_b64)
+        if len(_HEADERS) < _HEADER_MEMO:
+            _HEADERS[header_b64] = found
+    return found
+
+
 def parse_compact_jws(token: bytes) -> ParsedJws:
     """Split and strictly decode ``token``; raises ``CheckFailed`` on check ``format``."""
     token = token.strip()
@@ -81,17 +110,12 @@ def parse_compact_jws(token: bytes) -> ParsedJws:
         raise _fail("format.too_large", f"payload exceeds {MAX_PAYLOAD_BYTES} bytes")
     if len(header_b64) > _b64_limit(MAX_HEADER_BYTES):
         raise _fail("format.too_large", f"header exceeds {MAX_HEADER_BYTES} bytes")
+    header, kid = _header(header_b64)
     try:
-        header_bytes = b64url_decode(header_b64, "header")
         payload_bytes = b64url_decode(payload_b64, "payload")
         signature = b64url_decode(signature_b64, "signature")
     except MalformedDocument as exc:
         raise _fail("format.encoding", str(exc)) from exc
-    try:
-        header = parse_strict_json(header_bytes, limit=MAX_HEADER_BYTES, what="header")
-    except MalformedDocument as exc:
-        raise _fail(_json_code(exc), str(exc)) from exc
-    kid = _check_header(header)
     try:
         payload = parse_strict_json(payload_bytes, limit=MAX_PAYLOAD_BYTES, what="payload")
     except MalformedDocument as exc:

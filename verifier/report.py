@@ -9,7 +9,7 @@ positions); ``messages`` the plain sentence for a reader, from ``verifier.messag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -30,11 +30,19 @@ class Result(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """One check's outcome. ``detail`` is the English message, or a function that writes it: a
+    passed check's message names times and positions that cost more to format than the check
+    itself, and most reports are read for their result alone."""
+
     check: str
     ok: bool | None
     code: str
-    message: str
+    detail: str | Callable[[], str]
     params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.detail if isinstance(self.detail, str) else self.detail()
 
     @property
     def messages(self) -> dict[str, str]:

@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from schemas.credential import SkillCredential, date_from_instant, format_instant, read_credential
+from schemas.credential import (
+    CredentialClaims,
+    SkillCredential,
+    date_from_instant,
+    format_instant,
+    read_credential,
+)
 from schemas.errors import SchemaError
 from schemas.governance import IssuerRecord
 from schemas.instants import format_instant_ms
@@ -33,7 +40,7 @@ from schemas.key_lifecycle import KeyRecord, key_decision
 from schemas.log_entry import LogEvidence
 from schemas.note import Checkpoint
 from schemas.recognition import RecognitionAnswer, recognize
-from schemas.scope import check_scope
+from schemas.scope import ScopeDecision, check_scope
 from schemas.trust_bundle import StatusList, TrustBundle
 from verifier.errors import CheckFailed, VerifierError
 from verifier.jws import ParsedJws, parse_compact_jws
@@ -72,7 +79,7 @@ def _public_key(record: KeyRecord) -> Ed25519PublicKey:
     return key
 
 
-def _passed(check: str, message: str, **params: str) -> CheckResult:
+def _passed(check: str, message: str | Callable[[], str], **params: str) -> CheckResult:
     return CheckResult(check, True, f"{check}.ok", message, params)
 
 
@@ -145,6 +152,40 @@ def _check_key(
     )
 
 
+_ScopeAnswer = tuple[ScopeDecision, str, str]
+_SCOPE_MEMO: dict[int, tuple[IssuerRecord, dict[tuple[str, str, str, str], _ScopeAnswer]]] = {}
+_SCOPE_MEMO_ISSUERS = 256
+
+
+def _scope_decision(issuer: IssuerRecord, claims: CredentialClaims, day: str) -> _ScopeAnswer:
+    """The scope decision with its period and levels as text, kept per issuer record for each
+    occupation, level and day: a batch shares a handful of them, and deciding walks every scope
+    pattern. Records are immutable and the memo holds the record it is keyed by, so its ``id``
+    cannot be reused while the entry lives."""
+    held = _SCOPE_MEMO.get(id(issuer))
+    if held is None or held[0] is not issuer:
+        if len(_SCOPE_MEMO) >= _SCOPE_MEMO_ISSUERS:
+            _SCOPE_MEMO.clear()
+        held = _SCOPE_MEMO[id(issuer)] = (issuer, {})
+    key = (claims.occupation_code, claims.framework, claims.level_code, day)
+    answer = held[1].get(key)
+    if answer is None:
+        decision = check_scope(
+            issuer.scopes,
+            occupation_code=claims.occupation_code,
+            framework=claims.framework,
+            level=claims.level_code,
+            on=date.fromisoformat(day),
+        )
+        scope = decision.scope
+        answer = held[1][key] = (
+            decision,
+            scope.period if scope else "",
+            ", ".join(sorted(scope.levels)) if scope else "",
+        )
+    return answer
+
+
 def _check_scope(
     issuer: IssuerRecord, credential: SkillCredential, at: datetime, proven: bool
 ) -> CheckResult:
@@ -162,19 +203,12 @@ def _check_scope(
             params={"date": day, "since": date_from_instant(since).isoformat()},
         )
     claims = credential.claims
-    decision = check_scope(
-        issuer.scopes,
-        occupation_code=claims.occupation_code,
-        framework=claims.framework,
-        level=claims.level_code,
-        on=date_from_instant(at),
-    )
-    scope = decision.scope
+    decision, period, levels = _scope_decision(issuer, claims, day)
     params = {
         "occupation": f"{claims.occupation_name} {claims.occupation_code}",
         "level": f"{claims.level_name} ({claims.framework} {claims.level_code})",
-        "period": scope.period if scope else "",
-        "levels": ", ".join(sorted(scope.levels)) if scope else "",
+        "period": period,
+        "levels": levels,
         "date": day,
     }
     if not decision.ok:
@@ -191,12 +225,15 @@ def _status_list(
     """The newer of the list fetched separately and the bundle's: an old fetched copy must not
     hide a revocation the bundle already carries, nor another list handed in under this one's
     URL and purpose."""
-    found = [
-        item
-        for item in (fetched.get(key), trust.status_lists.get(key))
-        if item is not None and (item.url, item.purpose) == key
-    ]
-    return max(found, key=lambda item: item.valid_from, default=None)
+    newest = None
+    for item in (fetched.get(key), trust.status_lists.get(key)):
+        if (
+            item is not None
+            and (item.url, item.purpose) == key
+            and (newest is None or item.valid_from > newest.valid_from)
+        ):
+            newest = item
+    return newest
 
 
 def _check_status(
@@ -224,7 +261,7 @@ def _check_status(
                 f"no {entry.status_purpose} list {entry.status_list_credential}",
                 cannot_tell=True,
             )
-        when = format_instant(found.valid_from)
+        when = _list_time(found.valid_from)
         age = now - found.valid_from
         if max_age is not None and age > max_age:
             raise CheckFailed(
@@ -252,6 +289,10 @@ def _check_status(
         checked.append(when)
     oldest = min(checked)
     return _passed("status", f"no status bit set in lists of {oldest}", checked_at=oldest)
+
+
+_list_time = lru_cache(maxsize=256)(format_instant)
+"""A list's time as text: every credential on a list names it."""
 
 
 def _duration(delta: timedelta) -> str:
@@ -331,7 +372,9 @@ def _logged(
         checkpoint: Checkpoint = check_checkpoint(evidence, trust.log_keys)
         results["checkpoint_signature"] = _passed(
             "checkpoint_signature",
-            f"checkpoint of {checkpoint.origin} at size {checkpoint.size} is signed by its log",
+            lambda: (
+                f"checkpoint of {checkpoint.origin} at size {checkpoint.size} is signed by its log"
+            ),
             origin=checkpoint.origin,
             size=str(checkpoint.size),
         )
@@ -341,8 +384,10 @@ def _logged(
         return None
     results["log_inclusion"] = _passed(
         "log_inclusion",
-        f"entry {logged.index} of {checkpoint.origin} at tree size {logged.size}, logged at "
-        f"{format_instant_ms(logged.at)}",
+        lambda: (
+            f"entry {logged.index} of {checkpoint.origin} at tree size {logged.size}, "
+            f"logged at {format_instant_ms(logged.at)}"
+        ),
         index=str(logged.index),
         size=str(logged.size),
     )

@@ -194,6 +194,24 @@ def test_a_scope_miss_at_log_time_is_invalid(
     assert others(report, "issuer_in_scope") == []
 
 
+def test_each_bundle_answers_scope_for_its_own_directory(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
+) -> None:
+    """Scope decisions are kept per issuer record: a later bundle in which the same issuer has
+    lost the scope must not get the earlier bundle's answer, and the earlier one keeps its own."""
+    jws = signer.issue(make_claims(issued_on=ISSUED_ON)).jws
+    evidence = log.record(jws, LOGGED)
+    before = bundle(log, issuer_for(signer, scopes=[SCOPE]))
+    after = bundle(log, issuer_for(signer, scopes=SCOPE_MISSES["occupation"][0]))
+    for _ in range(2):
+        assert verify_credential(jws, before, NOW, evidence).result == Result.VALID
+        assert outcome(verify_credential(jws, after, NOW, evidence), "issuer_in_scope") == (
+            Result.INVALID,
+            "issuer_in_scope.occupation_not_accredited",
+            False,
+        )
+
+
 def test_level_miss_names_the_accredited_levels(
     signer: Signer, make_claims: Callable[..., CredentialClaims], log: MemoryLog
 ) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from issuer.batch_csv import BatchRecord, Hash, read_batch
-from issuer.errors import BatchInputError, BatchRejected, RowError
+from issuer.batch_csv import BatchRecord, Hash, file_changed, read_batch
+from issuer.errors import BatchRejected, RowError
 from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
 from issuer.randomness import BlockRandom
@@ -38,12 +38,6 @@ class BatchSummary:
     rows: int
     signed: int
     invalid: int
-
-
-def _changed(path: Path, row: int) -> BatchInputError:
-    return BatchInputError(
-        RowError(str(path), row, "-", "file changed while signing; nothing was published")
-    )
 
 
 def _no_progress(phase: str, done: int, total: int | None) -> None:
@@ -81,7 +75,11 @@ def issue_batch(
     random = BlockRandom()
 
     def records(
-        digest: Hash, *, signing_pass: bool, check_duplicates: bool
+        digest: Hash,
+        *,
+        signing_pass: bool,
+        check_duplicates: bool,
+        statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
     ) -> Iterator[BatchRecord]:
         return read_batch(
             path,
@@ -94,6 +92,7 @@ def issue_batch(
             digest=digest,
             new_salt=random.salt,
             scopes=scopes,
+            statuses=statuses,
         )
 
     try:
@@ -125,19 +124,18 @@ def issue_batch(
         with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
             # A file with no bad rows has no duplicates either, so this pass skips that index;
             # with skipped rows it must rebuild it, or a skipped duplicate would be signed.
-            for record in records(signing, signing_pass=True, check_duplicates=invalid > 0):
-                if record.claims is None:
+            for record in records(
+                signing, signing_pass=True, check_duplicates=invalid > 0, statuses=statuses
+            ):
+                claims = record.claims
+                if claims is None:
                     if skip_invalid:
                         continue
-                    raise _changed(path, record.row)
-                claims = record.claims
-                if statuses is not None:
-                    claims = replace(claims, status=next(statuses))
-                source = (record.row, claims)
-                pipeline.add(signer.prepare(claims, random.credential_id()), source)
+                    raise file_changed(str(path), record.row)
+                pipeline.add(signer.prepare(claims, random.credential_id()), (record.row, claims))
             pipeline.flush()
         if signing.digest() != checked.digest():
-            raise _changed(path, rows + 1)
+            raise file_changed(str(path), rows + 1)
         on_progress("sign", signed, total)
         sink.commit()
     except BaseException:

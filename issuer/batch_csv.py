@@ -24,6 +24,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -31,17 +33,25 @@ from issuer.errors import BatchInputError, RowError
 from schemas.certificate_number import parse_certificate_number
 from schemas.credential import CredentialClaims, parse_calendar_date
 from schemas.errors import SchemaError
-from schemas.frameworks import Framework
+from schemas.frameworks import Framework, Level
 from schemas.identity import hash_national_id, new_salt, normalise_national_id
-from schemas.occupations import OccupationTable
+from schemas.occupations import Occupation, OccupationTable
 from schemas.scope import (
     SCOPE_LEVEL_NOT_ACCREDITED,
     SCOPE_OCCUPATION_NOT_ACCREDITED,
     Scope,
     check_scope,
 )
+from schemas.status_list import StatusEntry
 
-__all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "BatchRecord", "Hash", "read_batch"]
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "BatchRecord",
+    "Hash",
+    "file_changed",
+    "read_batch",
+]
 
 REQUIRED_COLUMNS = (
     "name",
@@ -52,7 +62,9 @@ REQUIRED_COLUMNS = (
     "issued_on",
 )
 OPTIONAL_COLUMNS = ("valid_until",)
+_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_NAME_LENGTH = 100
+_MEMO_SIZE = 4096
 _SCOPE_COLUMNS = {
     SCOPE_OCCUPATION_NOT_ACCREDITED: "occupation_code",
     SCOPE_LEVEL_NOT_ACCREDITED: "level",
@@ -70,6 +82,13 @@ class BatchRecord:
     row: int
     claims: CredentialClaims | None
     errors: tuple[RowError, ...]
+
+
+def file_changed(name: str, row: int) -> BatchInputError:
+    """The file read for signing is not the one that was checked."""
+    return BatchInputError(
+        RowError(name, row, "-", "file changed while signing; nothing was published")
+    )
 
 
 class _SeenNumbers:
@@ -122,6 +141,7 @@ class _RowValidator:
         check_duplicates: bool,
         new_salt: Callable[[], str],
         scopes: Sequence[Scope] | None,
+        statuses: Iterator[tuple[StatusEntry, ...]] | None,
     ) -> None:
         self.name = name
         self.occupations = occupations
@@ -129,24 +149,40 @@ class _RowValidator:
         self.today = today
         self.seen = _SeenNumbers() if check_duplicates else None
         self.new_salt = new_salt
-        self.scopes = scopes
-        self.scope_misses: dict[tuple[str, str, date], tuple[str, str] | None] = {}
-        """(occupation, level, issued_on) -> (column, reason) or None: a batch has few distinct
-        ones, and each costs several scope decisions."""
+        self.statuses = statuses
+        # A batch repeats a few occupations, levels, dates and scope decisions over many rows:
+        # each distinct one is decided once. Bounded, as a file of bad values need not repeat.
+        self.occupation = lru_cache(_MEMO_SIZE)(self._occupation)
+        self.level = lru_cache(_MEMO_SIZE)(self._level)
+        self.day = lru_cache(_MEMO_SIZE)(self._day)
+        self.scope_miss = (
+            None if scopes is None else lru_cache(_MEMO_SIZE)(partial(self._scope_miss, scopes))
+        )
 
-    def scope_error(
-        self, scopes: Sequence[Scope], row: int, occupation: str, level: str, issued_on: date
-    ) -> RowError | None:
-        """The first of ``issued_on`` and ``today`` on which ``scopes`` do not cover the record."""
-        key = (occupation, level, issued_on)
-        if key not in self.scope_misses:
-            self.scope_misses[key] = self._scope_miss(scopes, occupation, level, issued_on)
-        miss = self.scope_misses[key]
-        return None if miss is None else RowError(self.name, row, *miss)
+    def _occupation(self, code: str) -> tuple[Occupation | None, str]:
+        try:
+            return self.occupations.lookup(code), ""
+        except SchemaError as exc:
+            return None, exc.message
+
+    def _level(self, code: str) -> tuple[Level | None, str]:
+        try:
+            return self.framework.level(code), ""
+        except SchemaError as exc:
+            return None, exc.message
+
+    @staticmethod
+    def _day(text: str) -> tuple[date | None, str]:
+        try:
+            return parse_calendar_date(text), ""
+        except SchemaError as exc:
+            return None, exc.message
 
     def _scope_miss(
         self, scopes: Sequence[Scope], occupation: str, level: str, issued_on: date
     ) -> tuple[str, str] | None:
+        """(column, reason) for the first of ``issued_on`` and ``today`` on which ``scopes`` do
+        not cover the record, or None."""
         for day, when in ((issued_on, "issued_on"), (self.today, "today")):
             decision = check_scope(
                 scopes,
@@ -160,40 +196,39 @@ class _RowValidator:
                 return column, f"{decision.message} ({when})"
         return None
 
-    def validate(self, row: int, values: dict[str, str], *, build: bool) -> BatchRecord:
-        """Check one record (values already stripped); with ``build``, also make its claims.
+    def validate(self, row: int, values: Sequence[str], *, build: bool) -> BatchRecord:
+        """Check one record (its ``_COLUMNS`` values, stripped); with ``build``, also make its
+        claims.
 
         The first pass only needs the errors, so it skips salting and hashing the ID number.
         """
+        holder, national_id, code, level_code, number, issued_text, until_text = values
         errors: list[RowError] = []
 
         def fail(column: str, reason: str) -> None:
             errors.append(RowError(self.name, row, column, reason))
 
-        for column in REQUIRED_COLUMNS:
-            if not values.get(column):
-                fail(column, "missing value")
-        holder = values.get("name", "")
+        if not (holder and national_id and code and level_code and number and issued_text):
+            for column, value in zip(REQUIRED_COLUMNS, values, strict=False):
+                if not value:
+                    fail(column, "missing value")
         if len(holder) > MAX_NAME_LENGTH or not holder.isprintable():
             fail("name", f"must be printable and at most {MAX_NAME_LENGTH} characters")
-        national_id = values.get("national_id", "")
         if national_id:
             try:
                 national_id = normalise_national_id(national_id)
             except SchemaError as exc:
                 fail("national_id", exc.message)
         occupation = level = issued_on = valid_until = None
-        if code := values.get("occupation_code"):
-            try:
-                occupation = self.occupations.lookup(code)
-            except SchemaError as exc:
-                fail("occupation_code", exc.message)
-        if level_code := values.get("level"):
-            try:
-                level = self.framework.level(level_code)
-            except SchemaError as exc:
-                fail("level", exc.message)
-        if number := values.get("certificate_number", ""):
+        if code:
+            occupation, problem = self.occupation(code)
+            if problem:
+                fail("occupation_code", problem)
+        if level_code:
+            level, problem = self.level(level_code)
+            if problem:
+                fail("level", problem)
+        if number:
             try:
                 parse_certificate_number(number)
             except SchemaError as exc:
@@ -202,28 +237,30 @@ class _RowValidator:
                 first = self.seen.first_row(number, row) if self.seen else None
                 if first is not None:
                     fail("certificate_number", f"duplicate of row {first}")
-        if issued_text := values.get("issued_on"):
-            try:
-                issued_on = parse_calendar_date(issued_text)
-            except SchemaError as exc:
-                fail("issued_on", exc.message)
-            else:
-                if issued_on > self.today:
-                    fail("issued_on", f"{issued_on} is after today ({self.today})")
-        if until_text := values.get("valid_until"):
-            try:
-                valid_until = parse_calendar_date(until_text)
-            except SchemaError as exc:
-                fail("valid_until", exc.message)
-            else:
-                if issued_on is not None and valid_until <= issued_on:
-                    fail("valid_until", f"{valid_until} is not after issued_on {issued_on}")
-        if self.scopes is not None and not errors and occupation and level and issued_on:
-            refused = self.scope_error(self.scopes, row, occupation.code, level.code, issued_on)
-            if refused is not None:
-                errors.append(refused)
+        if issued_text:
+            issued_on, problem = self.day(issued_text)
+            if problem:
+                fail("issued_on", problem)
+            elif issued_on is not None and issued_on > self.today:
+                fail("issued_on", f"{issued_on} is after today ({self.today})")
+        if until_text:
+            valid_until, problem = self.day(until_text)
+            if problem:
+                fail("valid_until", problem)
+            elif valid_until is not None and issued_on is not None and valid_until <= issued_on:
+                fail("valid_until", f"{valid_until} is not after issued_on {issued_on}")
+        if self.scope_miss is not None and not errors and occupation and level and issued_on:
+            miss = self.scope_miss(occupation.code, level.code, issued_on)
+            if miss is not None:
+                fail(*miss)
         if errors or not build or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
+        status: tuple[StatusEntry, ...] = ()
+        if self.statuses is not None:
+            allocated = next(self.statuses, None)
+            if allocated is None:
+                raise file_changed(self.name, row)
+            status = allocated
         salt = self.new_salt()
         claims = CredentialClaims(
             holder_name=holder,
@@ -240,6 +277,7 @@ class _RowValidator:
             certificate_number=number,
             issued_on=issued_on,
             valid_until=valid_until,
+            status=status,
         )
         return BatchRecord(row, claims, ())
 
@@ -257,7 +295,7 @@ def _header(reader: Iterator[list[str]], name: str) -> tuple[list[str], list[str
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         raise BatchInputError(RowError(name, 1, duplicated[0], "column appears twice"))
-    extra = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    extra = [c for c in header if c not in _COLUMNS]
     return header, extra
 
 
@@ -273,6 +311,7 @@ def read_batch(
     digest: Hash | None = None,
     new_salt: Callable[[], str] = new_salt,
     scopes: Sequence[Scope] | None = None,
+    statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
 ) -> Iterator[BatchRecord]:
     """Yield one ``BatchRecord`` per non-blank record of the CSV at ``path``.
 
@@ -283,7 +322,9 @@ def read_batch(
     for a second pass over a file already known to have none; ``build_claims=False`` only
     checks (valid records then come with neither claims nor errors). ``new_salt`` makes each
     record's ID-number salt. ``scopes``, if given, are the issuer's accreditation scopes, and
-    a record outside them is refused.
+    a record outside them is refused. ``statuses``, if given, hands each record whose claims
+    are built its ``credentialStatus`` entries, in order; running out of them means the file
+    has more valid records than when it was checked, and raises ``BatchInputError``.
     """
     name = str(path)
     try:
@@ -291,7 +332,7 @@ def read_batch(
     except OSError as exc:
         raise BatchInputError(RowError(name, 0, "-", exc.strerror or "cannot open")) from exc
     validator = _RowValidator(
-        name, occupations, framework, today, check_duplicates, new_salt, scopes
+        name, occupations, framework, today, check_duplicates, new_salt, scopes, statuses
     )
     try:
         with handle:
@@ -300,6 +341,9 @@ def read_batch(
             if extra and on_extra_columns is not None:
                 on_extra_columns(extra)
             width = len(header)
+            # A column the header lacks reads as the empty field appended past the last one.
+            pick = itemgetter(*(header.index(c) if c in header else width for c in _COLUMNS))
+            padding = [""] * (width + 1)
             while True:
                 row = reader.line_num + 1
                 try:
@@ -308,15 +352,14 @@ def read_batch(
                     return
                 except csv.Error as exc:
                     raise BatchInputError(RowError(name, row, "-", f"bad CSV: {exc}")) from None
-                if not any(field.strip() for field in fields):
+                if not "".join(fields).strip():
                     continue
                 if len(fields) > width:
                     error = RowError(name, row, "-", f"{len(fields)} fields, header has {width}")
                     yield BatchRecord(row, None, (error,))
                     continue
-                values = {
-                    column: field.strip() for column, field in zip(header, fields, strict=False)
-                }
+                fields += padding[len(fields) :]
+                values = [*map(str.strip, pick(fields))]
                 yield validator.validate(row, values, build=build_claims)
     finally:
         if validator.seen:

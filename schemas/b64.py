@@ -6,7 +6,6 @@ byte string has exactly one accepted encoding and a flipped padding bit is not a
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 from schemas.errors import MalformedDocument
@@ -21,7 +20,10 @@ _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # Two ``bytes.replace`` scans cost less than ``urlsafe_b64encode``'s ``translate``, and a
+    # batch encodes every credential's payload.
+    encoded = binascii.b2a_base64(data, newline=False)
+    return encoded.replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str | bytes, what: str = "base64url") -> bytes:

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from operator import mul
 
 from schemas.errors import InvalidNationalId
 
@@ -28,8 +27,10 @@ __all__ = [
 SALT_BYTES = 16
 _HASH_PREFIX = "sha256$"
 _FORM = re.compile(r"\d{17}[\dX]")
-# GB 11643-1999 check digit: ISO 7064 MOD 11-2 over the first 17 digits.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# GB 11643-1999 check digit: ISO 7064 MOD 11-2 over the first 17 digits. The standard's weights
+# (7, 9, 10, 5, ... 4, 2) are 2**17 ... 2**1 mod 11, and 13 is 2 mod 11, so the weighted sum is,
+# mod 11, twice the digits read as one base-13 number: one ``int`` call instead of seventeen.
+_CHECK_BASE = 13
 _CHECK_CHARS = "10X98765432"
 
 
@@ -48,8 +49,11 @@ def normalise_national_id(text: str) -> str:
 
 
 def national_id_check_digit(first_17_digits: str) -> str:
-    """The GB 11643-1999 check character for the first 17 digits of a resident identity number."""
-    return _CHECK_CHARS[sum(map(mul, map(int, first_17_digits), _WEIGHTS)) % 11]
+    """The GB 11643-1999 check character for the first 17 digits of a resident identity number;
+    raises ``ValueError`` for anything but 17 decimal digits."""
+    if len(first_17_digits) != 17 or not first_17_digits.isdecimal():
+        raise ValueError("expected the first 17 digits of a resident identity number")
+    return _CHECK_CHARS[2 * int(first_17_digits, _CHECK_BASE) % 11]
 
 
 def new_salt() -> str:

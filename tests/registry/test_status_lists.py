@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from registry.authority import Registry, initialise_home, open_registry
 from registry.errors import GovernanceRefused, UnknownCredential
@@ -78,11 +80,12 @@ def _revoked_bits(registry: Registry, purpose: str) -> set[int]:
 
 
 def test_allocations_are_unique_random_and_paired(registry: Registry) -> None:
-    assert registry.status.allocate(0) == []
+    assert (len(registry.status.allocate(0)), list(registry.status.allocate(0))) == (0, [])
     first = registry.status.allocate(500)
     second = registry.status.allocate(500)
+    assert len(first) == len(second) == 500
     indexes = []
-    for revocation, suspension in first + second:
+    for revocation, suspension in [*first, *second]:
         assert (revocation.status_purpose, suspension.status_purpose) == (REVOCATION, SUSPENSION)
         assert revocation.status_list_index == suspension.status_list_index
         assert revocation.status_list_credential == f"{PUBLIC_URL}/v1/status/1-revocation"
@@ -97,12 +100,41 @@ def test_allocations_are_unique_random_and_paired(registry: Registry) -> None:
 
 
 def test_a_full_list_spills_into_the_next(registry: Registry) -> None:
-    registry.status.allocate(LIST_SIZE - 3)
+    filled = registry.status.allocate(LIST_SIZE - 3)
     spilled = registry.status.allocate(5)
     urls = [entries[0].status_list_credential for entries in spilled]
     assert urls.count(f"{PUBLIC_URL}/v1/status/1-revocation") == 3
     assert urls.count(f"{PUBLIC_URL}/v1/status/2-revocation") == 2
     assert registry.status.lists() == [1, 2]
+    # Inserted in several statements, every index of list 1 is taken exactly once.
+    first_list = [
+        entries[0].status_list_index
+        for entries in [*filled, *spilled]
+        if entries[0].status_list_credential.endswith("/1-revocation")
+    ]
+    assert sorted(first_list) == list(range(LIST_SIZE))
+    with registry.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT count(*), count(DISTINCT idx) FROM status_allocations WHERE list_no = 1")
+        ).one()
+    assert tuple(stored) == (LIST_SIZE, LIST_SIZE)
+
+
+def test_an_allocation_holds_indexes_not_entries(registry: Registry) -> None:
+    """A batch's entries are made as it signs: holding 50,000 credentials' worth takes a few
+    hundred kilobytes, where the entry objects themselves would take some 25 MB."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        allocation = registry.status.allocate(50_000)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 2 * 1024 * 1024, held
+    entries = list(allocation)
+    assert len(allocation) == len(entries) == 50_000
+    assert list(allocation) == entries
+    assert len({revocation.status_list_index for revocation, _ in entries}) == 50_000
 
 
 def test_concurrent_allocations_never_share_an_index(tmp_path: Path, database_url: str) -> None:
@@ -127,7 +159,7 @@ def test_revocation_and_suspension_show_in_the_signed_lists(
     registry: Registry, make_claims: Callable[..., CredentialClaims]
 ) -> None:
     claims = make_claims()
-    statuses = registry.status.allocate(3)
+    statuses = list(registry.status.allocate(3))
     revoked, suspended, untouched = _log_issuances(registry, claims, statuses)
     ids = (revoked, suspended, untouched)
     index = {cid: s[0].status_list_index for cid, s in zip(ids, statuses, strict=True)}
@@ -153,7 +185,7 @@ def test_concurrent_conflicting_changes_log_exactly_one(
     settings = _settings(tmp_path / "var", database_url)
     initialise_home(settings)
     first = open_registry(settings)
-    (credential_id,) = _log_issuances(first, make_claims(), first.status.allocate(1))
+    (credential_id,) = _log_issuances(first, make_claims(), list(first.status.allocate(1)))
     registries = [first, *(open_registry(settings) for _ in range(3))]
 
     def revoke(opened: Registry) -> bool:
@@ -178,7 +210,7 @@ def test_concurrent_conflicting_changes_log_exactly_one(
 def test_the_directory_as_of_a_past_time_ignores_later_changes(
     registry: Registry, make_claims: Callable[..., CredentialClaims]
 ) -> None:
-    (credential_id,) = _log_issuances(registry, make_claims(), registry.status.allocate(1))
+    (credential_id,) = _log_issuances(registry, make_claims(), list(registry.status.allocate(1)))
     times = []
     for status, reason in (("suspended", "disputed"), ("active", "suspended_in_error")):
         time.sleep(0.002)  # the log keeps milliseconds: keep the instants apart

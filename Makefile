@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# Initialise the registry if needed, load the demo, serve the API and verify page on :8000.
 run: $(STAMP)
 	$(BIN)/skillcert init
 	$(BIN)/skillcert demo
+	$(BIN)/skillcert serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

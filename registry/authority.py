@@ -92,6 +92,7 @@ class Registry:
     issuers: IssuerRegistry
     status: StatusLists
     authority_key: Ed25519PrivateKey
+    engine: Engine
 
     def close(self) -> None:
         self.log.store.close()
@@ -112,4 +113,5 @@ def open_registry(settings: Settings) -> Registry:
         IssuerRegistry(governance, IssuerKeys(settings.home)),
         StatusLists(engine, settings.public_url),
         key,
+        engine,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from issuer.batch import issue_batch
@@ -104,6 +105,9 @@ def demo() -> None:
     for path in files:
         typer.echo(f"  {path}")
     typer.echo(f"verify one with: skillcert verify {files[0]} --line 1" if files else "")
+    base = settings.public_url.rstrip("/")
+    typer.echo(f"demo verify page: {base}/v/{result.valid_id.removeprefix('urn:uuid:')}")
+    typer.echo(f"revoked demo certificate: {base}/v/{result.revoked_id.removeprefix('urn:uuid:')}")
 
 
 class _ProgressBar:
@@ -354,6 +358,18 @@ def recognize(
     if not as_json and report.recognition is not None:
         typer.echo(report.recognition.message["en"])
     _show(report, as_json)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Run the HTTP service (docs/api.md); each worker builds the app from the environment."""
+    uvicorn.run(
+        "registry.service.app:create_app", factory=True, host=host, port=port, workers=workers
+    )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ yet cannot be anyone's number.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,12 +19,15 @@ from issuer.output import JsonlSink
 from registry.authority import open_registry
 from registry.issuance import LoggedSink
 from registry.settings import Settings
+from registry.status import set_credential_status
+from schemas.credential import read_credential
 from schemas.frameworks import builtin_framework
-from schemas.governance import MAPPING_PUBLISHED, SCOPE_GRANTED
+from schemas.governance import MAPPING_PUBLISHED, REVOKED, SCOPE_GRANTED
 from schemas.identity import national_id_check_digit, normalise_national_id
 from schemas.occupations import builtin_occupation_table
 from schemas.recognition import builtin_mappings
 from schemas.scope import make_scope
+from verifier.jws import parse_compact_jws
 
 __all__ = ["DEMO_ISSUERS", "DemoResult", "load_demo"]
 
@@ -42,13 +46,22 @@ _HOLDERS = (
     ("王样例", "4-10-01-05", "5", "Y", "2025-03-09", "2028-03-08"),
     ("张测试", "4-12-01-01", "2", "S", "2024-12-20", ""),
     ("黄例子", "6-18-02-04", "4", "S", "2022-08-15", "2025-08-14"),
+    ("赵撤销", "6-31-01-03", "3", "Y", "2024-09-10", ""),
 )
+_REVOKED_HOLDER = "赵撤销"
+"""The demo holder whose certificate the demo revokes, so the verify page can be seen saying
+why a certificate is not valid."""
+_REVOKED_REASON = "issued_in_error"
 
 
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     credentials: Path
     created: bool
+    valid_id: str
+    """A demo certificate that verifies as valid."""
+    revoked_id: str
+    """The demo certificate the demo revoked."""
 
 
 def demo_national_id(serial: int) -> str:
@@ -114,6 +127,20 @@ def load_demo(settings: Settings, now: datetime) -> DemoResult:
                 allocate_status=opened.status.allocate,
             )
             created = True
+        ids = _holder_ids(demo_dir / "credentials-Y.jsonl")
+        revoked_id = ids[_REVOKED_HOLDER]
+        if revoked_id not in opened.governance.directory().credential_status:
+            set_credential_status(opened.governance, revoked_id, REVOKED, _REVOKED_REASON)
     finally:
         opened.close()
-    return DemoResult(demo_dir, created)
+    return DemoResult(demo_dir, created, ids[_HOLDERS[0][0]], revoked_id)
+
+
+def _holder_ids(path: Path) -> dict[str, str]:
+    """Credential id by holder name, from a demo credentials file."""
+    ids = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        issued = json.loads(line)
+        credential = read_credential(parse_compact_jws(issued["jws"].encode("ascii")).payload)
+        ids[credential.claims.holder_name] = credential.id
+    return ids

@@ -80,6 +80,15 @@ class Governance:
         self._fold(past, 0, None, int(as_of.timestamp() * 1000))
         return past
 
+    def directory_below(self, size: int | None = None) -> tuple[Directory, int]:
+        """The current directory folded from the governance entries below log size ``size``
+        (all of them when ``None``), and the log position the fold has reached. The position
+        moves exactly when a governance entry is folded in, so two equal positions mean the
+        same directory: a caller that checked something against it can tell, inside an
+        append's check with the head locked, whether the directory has changed since."""
+        self._folded = max(self._folded, self._fold(self._directory, self._folded, size, None))
+        return self._directory, self._folded
+
     def record(self, kind: str, fields: Mapping[str, Any], at: datetime | None = None) -> Receipt:
         """Sign the change ``{"type": kind, "at": at or now, **fields}``, check it against the
         directory at the head it will extend, and append it. Raises ``GovernanceRefused``."""

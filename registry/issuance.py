@@ -30,17 +30,28 @@ from schemas.credential import CredentialClaims
 from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json
 from schemas.status_list import StatusEntry
 
-__all__ = ["LoggedSink"]
+__all__ = ["LoggedSink", "receipt_evidence", "stored_evidence"]
 
 LogProgress = Callable[[int, int], None]
 _CHUNK = 2_000
 
 
-def _evidence(receipt: Receipt) -> dict[str, Any]:
+def receipt_evidence(receipt: Receipt) -> dict[str, Any]:
+    """The log evidence document of a just-appended entry, against the checkpoint its batch
+    signed (docs/log-format.md)."""
     checkpoint = receipt.checkpoint
     return log_evidence_json(
         receipt.entry, receipt.index, checkpoint.size, receipt.proof, checkpoint.note
     )
+
+
+def stored_evidence(log: TransparencyLog, index: int) -> dict[str, Any]:
+    """The same document for an entry logged earlier, against the latest checkpoint: what a
+    holder who lost the evidence written at issuance gets back from the registry."""
+    checkpoint = log.checkpoint()
+    (entry,) = log.store.entries(index, index + 1)
+    proof = log.inclusion_proof(index, checkpoint.size)
+    return log_evidence_json(entry, index, checkpoint.size, proof.proof, checkpoint.note)
 
 
 class LoggedSink:
@@ -118,7 +129,9 @@ class LoggedSink:
             ]
             receipts = self._log.append(drafts)
             for (credential, row, claims), receipt in zip(chunk, receipts, strict=True):
-                self._inner.write(credential, row=row, claims=claims, evidence=_evidence(receipt))
+                self._inner.write(
+                    credential, row=row, claims=claims, evidence=receipt_evidence(receipt)
+                )
             done += len(chunk)
             self._on_progress(done, self._count)
         self._inner.commit()

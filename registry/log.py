@@ -83,6 +83,9 @@ class Draft:
     kind: str
     body: Mapping[str, Any]
     credential: tuple[str, str, str] | None = None
+    status_claims: tuple[tuple[int, int], ...] = ()
+    """``(list number, index)`` status list slots the credential names, taken in the same
+    transaction as its entry: a slot already taken fails the whole batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,7 @@ class TransparencyLog:
             encoded.clear()
             credentials = []
             governance = []
+            claims = [claim for draft in drafts for claim in draft.status_claims]
             for offset, (draft, start) in enumerate(zip(drafts, starts, strict=True)):
                 entry = _entry_from_parts(start, prev, ts)
                 encoded.append(entry)
@@ -216,7 +220,7 @@ class TransparencyLog:
                     )
                 elif draft.kind in CHANGE_KINDS:
                     governance.append((head.size + offset, draft.kind))
-            return Batch(encoded, ts, credentials, governance)
+            return Batch(encoded, ts, credentials, governance, claims)
 
         appended = self.store.append(build, self.sign_checkpoint)
         self._saw(appended.checkpoint)

@@ -42,6 +42,7 @@ from registry.models import (
     LogEntry,
     LogHead,
     LogNode,
+    StatusAllocation,
     StoredCredential,
 )
 from schemas.merkle import EMPTY_ROOT, HASH_SIZE, append_nodes, leaf_hash, node_hash
@@ -66,6 +67,7 @@ _CHECKPOINTS = LogCheckpoint.__table__  # type: ignore[attr-defined]
 _COSIGNATURES = LogCosignature.__table__  # type: ignore[attr-defined]
 _CREDENTIALS = StoredCredential.__table__  # type: ignore[attr-defined]
 _GOVERNANCE = GovernanceEntry.__table__  # type: ignore[attr-defined]
+_ALLOCATIONS = StatusAllocation.__table__  # type: ignore[attr-defined]
 _SELECT_LATEST_CHECKPOINT = (
     "SELECT size, root_hash, note, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1"
 )
@@ -174,6 +176,9 @@ class Batch:
     credentials: Sequence[CredentialRow] = field(default_factory=tuple)
     governance: Sequence[tuple[int, str]] = field(default_factory=tuple)
     """``(index, kind)`` of the batch's governance entries."""
+    status_claims: Sequence[tuple[int, int]] = field(default_factory=tuple)
+    """``(list number, index)`` status list slots to take; one already taken fails the
+    append (the table's primary key refuses it) and nothing of the batch is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,8 @@ class LogStore(Protocol):
     def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
 
     def credential(self, credential_id: str) -> StoredCredentialView | None: ...
+
+    def credentials(self, credential_ids: Iterable[str]) -> dict[str, StoredCredentialView]: ...
 
     def erase_credential(self, credential_id: str, now_ms: int) -> bool: ...
 
@@ -378,6 +385,11 @@ class SqlLogStore:
             connection.execute(
                 insert(_GOVERNANCE),
                 [{"idx": index, "kind": kind} for index, kind in batch.governance],
+            )
+        if batch.status_claims:
+            connection.execute(
+                insert(_ALLOCATIONS),
+                [{"list_no": number, "idx": index} for number, index in batch.status_claims],
             )
         connection.execute(
             insert(_CHECKPOINTS).values(
@@ -559,6 +571,22 @@ class SqlLogStore:
         if row is None:
             return None
         return StoredCredentialView(row.id, row.log_index, row.issuer_id, row.jws, row.erased_at)
+
+    def credentials(self, credential_ids: Iterable[str]) -> dict[str, StoredCredentialView]:
+        """The stored credentials among ``credential_ids``, by id, in one query per thousand
+        ids: a submitted batch is checked for credentials logged already."""
+        wanted = list(dict.fromkeys(credential_ids))
+        found: dict[str, StoredCredentialView] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 1000):
+                rows = connection.execute(
+                    select(_CREDENTIALS).where(_CREDENTIALS.c.id.in_(wanted[start : start + 1000]))
+                )
+                for row in rows:
+                    found[row.id] = StoredCredentialView(
+                        row.id, row.log_index, row.issuer_id, row.jws, row.erased_at
+                    )
+        return found
 
     def erase_credential(self, credential_id: str, now_ms: int) -> bool:
         """Forget a credential's JWS (the holder's data); its log entry, which commits to the

@@ -1,0 +1,81 @@
+"""The trust material the service verifies with: the registry's own signed trust bundle.
+
+Every verification the API makes (``POST /v1/verify``, ``/v1/recognize``, the verify page, the
+checks on a submitted credential) runs ``verify_credential`` on the bundle that
+``GET /v1/trust-bundle`` serves, read back with the authority key, so the API's answer is the one
+any offline verifier holding that bundle would give. Building a bundle signs a status list
+credential per list, so one is kept and rebuilt when a governance change has been logged since
+(a revocation must show at once), when a status list has been started, or when it is older than
+``trust_refresh_seconds``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from registry.authority import Registry
+from registry.bundle import export_bundle
+from schemas.trust_bundle import TrustBundle, read_trust_bundle
+
+__all__ = ["TrustCache", "TrustMaterial"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustMaterial:
+    token: str
+    """The signed bundle, as served."""
+    bundle: TrustBundle
+    """The same bundle, verified and read."""
+    version: int
+    """The log position the governance fold had reached when it was built
+    (``Governance.directory_below``): equal positions, equal directories."""
+    lists: int
+    """The newest status list then: a list started since must be in the bundle, or the
+    credentials on it could not be checked."""
+    built: float
+    """``time.monotonic()`` when it was built."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrustCache:
+    """The current ``TrustMaterial`` of ``registry``; reads the registry under ``lock``."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        lock: threading.RLock,
+        refresh_seconds: float,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._registry = registry
+        self._lock = lock
+        self._refresh = refresh_seconds
+        self._clock = clock
+        self._held: TrustMaterial | None = None
+
+    def current(self) -> TrustMaterial:
+        registry = self._registry
+        with self._lock:
+            _, version = registry.governance.directory_below()
+            lists = registry.status.newest()
+            held = self._held
+            if (
+                held is not None
+                and (held.version, held.lists) == (version, lists)
+                and time.monotonic() - held.built < self._refresh
+            ):
+                return held
+            token = export_bundle(
+                registry.governance, registry.status, registry.authority_key, self._clock()
+            )
+            bundle = read_trust_bundle(token, registry.governance.authority)
+            self._held = TrustMaterial(token, bundle, version, lists, time.monotonic())
+            return self._held

@@ -10,10 +10,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schemas.credential import (
     CREDENTIAL_SCHEMA_ID,
     CredentialClaims,
+    _places_at_a_glance,
+    _places_by_path,
     build_credential,
     parse_calendar_date,
     read_credential,
@@ -22,7 +26,7 @@ from schemas.credential import (
 )
 from schemas.errors import InvalidDate, MalformedDocument
 from schemas.json_schema import skill_credential_schema
-from tests.conftest import ISSUER_ID, VECTORS
+from tests.conftest import CLAIMS, ISSUER_ID, VECTORS
 
 OB3 = json.loads(
     (VECTORS / "credentials" / "ob_v3p0_achievementcredential_schema.json").read_text()
@@ -191,3 +195,47 @@ def test_read_names_where_the_document_is_wrong(
     with pytest.raises(MalformedDocument) as caught:
         read_credential(document)
     assert where in str(caught.value)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document, as the keys and indexes leading to it."""
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+_ODD_VALUES = st.sampled_from([None, 0, 1.5, True, "", "x", [], {}, ["x"], {"x": "y"}])
+
+
+@given(data=st.data())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_both_readers_agree_on_any_edit_of_a_credential(data: st.DataObject) -> None:
+    """The fast reader may only give up, never disagree: on any document it reads, the
+    path-walking reader, which names where a document is wrong, reads the same values."""
+    document = _document(CLAIMS)
+    for _ in range(data.draw(st.integers(1, 3))):
+        *parents, last = data.draw(st.sampled_from(_paths(document)))
+        node = document
+        for step in parents:
+            node = node[step]
+        if isinstance(node, dict) and data.draw(st.booleans()):
+            del node[last]
+        else:
+            node[last] = data.draw(_ODD_VALUES)
+    fast = _places_at_a_glance(document)
+    try:
+        checked = _places_by_path(document)
+    except MalformedDocument:
+        assert fast is None
+    else:
+        assert fast is None or fast == checked
+
+
+def test_the_fast_reader_reads_a_credential_as_built() -> None:
+    document = _document(CLAIMS)
+    assert _places_at_a_glance(document) == _places_by_path(document)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import stat
 import subprocess
 import sys
@@ -239,11 +240,20 @@ def test_demo_produces_verifiable_certificates(home: Path) -> None:
     files = sorted((home / "demo").glob("credentials-*.jsonl"))
     assert len(files) == 2
     outcomes = []
+    failures = {}
     for path in files:
         for number in range(1, len(path.read_text().splitlines()) + 1):
             report = json.loads(invoke("verify", str(path), "--line", str(number), "--json").stdout)
             outcomes.append(report["result"])
-    assert outcomes.count("valid") == 4 and outcomes.count("invalid") == 1
+            failed = [check["code"] for check in report["checks"] if check["ok"] is not True]
+            if failed:
+                failures[report["credential_id"]] = failed
+    assert outcomes.count("valid") == 4 and outcomes.count("invalid") == 2
+    revoked = re.search(r"revoked demo certificate: \S+/v/(\S+)", result.stdout)
+    assert revoked, result.stdout
+    assert failures.pop(f"urn:uuid:{revoked.group(1)}") == ["status.revoked"]
+    assert list(failures.values()) == [["validity_period.expired"]]
+    assert re.search(r"demo verify page: http://127\.0\.0\.1:8000/v/[0-9a-f-]{36}\n", result.stdout)
     again = run("demo")
     assert again.returncode == 0 and "already present" in again.stdout
 

@@ -36,9 +36,11 @@ $(VENV)/.bench: $(STAMP)
 	touch $(VENV)/.bench
 
 bench: $(VENV)/.bench
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/issue.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/log.py
+	$(BIN)/python bench/http.py
 
 # Re-pin every dependency to what resolves today; commit the result.
 lock:

@@ -366,7 +366,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Run the HTTP service (docs/api.md); each worker builds the app from the environment."""
+    """Run the HTTP service (docs/api.md); each worker builds the app from the environment.
+    The home, keys and schema are made here first, once, so workers starting together never
+    race to create them."""
+    with bad_input_exits():
+        initialise_home(_settings())
     uvicorn.run(
         "registry.service.app:create_app", factory=True, host=host, port=port, workers=workers
     )

@@ -25,13 +25,44 @@ router = APIRouter(tags=["directory"])
 JOSE_MEDIA_TYPE = "application/jose"
 """A compact JWS whose payload is not a credential (RFC 7515 §9.2.1): the trust bundle."""
 _PAGE_PROBLEMS = problem_responses("validation-error")
+_ISSUER_EXAMPLE = {
+    "id": "urn:skillcert:issuer:demo-guangzhou-appraisal",
+    "name": "广州市示范职业技能鉴定中心（演示）",
+    "registered_at": "2026-01-05T02:00:00.000Z",
+    "status": "active",
+    "status_history": [],
+    "scopes": [
+        {
+            "occupations": ["6-31-*"],
+            "framework": "CN-VQ-5",
+            "levels": ["3", "4", "5"],
+            "valid_from": "2020-01-01",
+        }
+    ],
+    "keys": [
+        {
+            "kid": "urn:skillcert:issuer:demo-guangzhou-appraisal#su-kxlQ6C4e…",
+            "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "…"},
+            "valid_from": "2026-01-05T02:00:00.000Z",
+        }
+    ],
+}
+
+
+def _page_example(item: dict[str, Any], next_page: str | None) -> dict[int | str, Any]:
+    return {
+        200: {"content": {"application/json": {"example": {"items": [item], "next": next_page}}}}
+    }
 
 
 @router.get(
     "/v1/issuers",
     response_model=Page,
     summary="Issuing bodies with their scopes, status history and keys",
-    responses=_PAGE_PROBLEMS,
+    responses={
+        **_page_example(_ISSUER_EXAMPLE, "/v1/issuers?limit=1&cursor=eyJhZnRlciI6…"),
+        **_PAGE_PROBLEMS,
+    },
 )
 def list_issuers(
     request: Request,
@@ -49,7 +80,10 @@ def list_issuers(
     "/v1/issuers/{issuer_id:path}",
     summary="One issuing body",
     responses={
-        200: {"description": "The issuer, as in `skillcert issuer list --json`"},
+        200: {
+            "description": "The issuer, as in `skillcert issuer list --json`",
+            "content": {"application/json": {"example": _ISSUER_EXAMPLE}},
+        },
         **problem_responses("issuer-not-found"),
     },
 )
@@ -85,7 +119,31 @@ def _mapping_item(
     "/v1/recognitions",
     response_model=Page,
     summary="Recognition mappings, every version, current and historic",
-    responses=_PAGE_PROBLEMS,
+    responses={
+        **_page_example(
+            {
+                "mapping": {
+                    "id": "urn:skillcert:mapping:cn-vq-5-to-hkqf",
+                    "version": 2,
+                    "source_framework": "CN-VQ-5",
+                    "target_framework": "HKQF",
+                    "decided_by": {
+                        "id": "urn:skillcert:body:demo-recognition-panel",
+                        "name": {"en": "…", "zh-Hans": "…", "zh-Hant": "…"},
+                    },
+                    "effective_from": "2026-01-01",
+                    "effective_until": None,
+                    "illustrative": True,
+                    "notes": {"en": "…", "zh-Hans": "…", "zh-Hant": "…"},
+                    "rules": [{"source_level": "5", "occupation": None, "target_level": "1"}],
+                },
+                "in_effect": True,
+                "latest_version": True,
+            },
+            None,
+        ),
+        **_PAGE_PROBLEMS,
+    },
 )
 def list_recognitions(
     request: Request,
@@ -115,7 +173,18 @@ def list_recognitions(
     "/v1/status",
     response_model=Page,
     summary="This registry's status lists",
-    responses=_PAGE_PROBLEMS,
+    responses={
+        **_page_example(
+            {
+                "list": "1-revocation",
+                "number": 1,
+                "purpose": "revocation",
+                "url": "https://registry.example/v1/status/1-revocation",
+            },
+            "/v1/status?limit=1&cursor=eyJhZnRlciI6…",
+        ),
+        **_PAGE_PROBLEMS,
+    },
 )
 def list_status_lists(
     request: Request,

@@ -206,6 +206,10 @@ SignCheckpoint = Callable[[int, bytes], str]
 class LogStore(Protocol):
     def head(self) -> Head: ...
 
+    def size(self) -> int:
+        """The head's size alone: what a reader polls to learn whether anything was appended."""
+        ...
+
     def append(self, build: BuildBatch, sign: SignCheckpoint) -> Appended: ...
 
     def nodes(self, coordinates: Iterable[Coordinate]) -> dict[Coordinate, bytes]: ...
@@ -273,6 +277,11 @@ def _extend(
     return made, Head(size, frontier_root(frontier), frontier, leaf_hashes[-1], last_ts), known
 
 
+_HEAD_SIZE = select(_HEAD.c.size).where(_HEAD.c.id == HEAD_ROW)
+"""Built once: the service reads it on every verification, and building a statement costs
+more than running this one."""
+
+
 def _head_from_row(row: Any) -> Head:
     frontier = bytes(row.frontier)
     return Head(
@@ -324,6 +333,13 @@ class SqlLogStore:
     def head(self) -> Head:
         with self.engine.connect() as connection:
             return self._read_head(connection, lock=False)
+
+    def size(self) -> int:
+        with self.engine.connect() as connection:
+            size = connection.execute(_HEAD_SIZE).scalar_one_or_none()
+        if size is None:
+            raise LogStateError("the log has no head row: run `skillcert init`")
+        return int(size)
 
     def _read_head(self, connection: Connection, *, lock: bool) -> Head:
         query = select(_HEAD).where(_HEAD.c.id == HEAD_ROW)

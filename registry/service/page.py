@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
@@ -33,7 +33,7 @@ from registry.service.page_text import LANGUAGE_NAMES, TEXT, choose_language
 from registry.service.problems import Problem
 from registry.service.records import StoredRecord, stored_record
 from registry.service.state import Service, ServiceState
-from registry.service.verification import report_for_stored, report_for_token
+from registry.service.verification import report_for_record, report_for_token
 from schemas.credential import date_from_instant
 from schemas.errors import SchemaError
 from schemas.identity import national_id_matches
@@ -144,7 +144,7 @@ def _language(request: Request, asked: str | None) -> str:
 
 
 def _page(
-    request: Request, state: ServiceState, credential_id: uuid.UUID, language: str, **extra: Any
+    request: Request, state: ServiceState, credential_id: uuid.UUID, language: str
 ) -> HTMLResponse:
     try:
         record = stored_record(state, credential_id)
@@ -152,10 +152,8 @@ def _page(
         if problem.kind.slug == "credential-not-found":
             return _not_found(request, state, language)
         raise
-    report = report_for_stored(state, credential_id)
-    return _render(
-        request, state, report, language, record=record, credential_id=credential_id, **extra
-    )
+    report = report_for_record(state, record)
+    return _render(request, state, report, language, record=record, credential_id=credential_id)
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
@@ -179,7 +177,7 @@ async def check_national_id(
         record = stored_record(state, credential_id)
     except Problem:
         return _not_found(request, state, language)
-    report = report_for_stored(state, credential_id)
+    report = report_for_record(state, record)
     matches = None
     if report.credential is not None:
         claims = report.credential.claims

@@ -10,7 +10,7 @@ processes. Verification itself (pure, and most of a request's work) runs outside
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,6 +20,7 @@ from registry.authority import Registry
 from registry.service.metrics import Metrics
 from registry.service.trust import TrustCache
 from registry.settings import Settings
+from schemas.log_entry import LogEvidence
 
 __all__ = ["Service", "ServiceState", "service_state"]
 
@@ -34,10 +35,13 @@ class ServiceState:
     admission_key: Ed25519PrivateKey
     """Signs the provisional checkpoints that submitted credentials are checked against
     (``registry.service.admission``); made fresh at start, never stored or shown."""
+    evidence: dict[str, LogEvidence] = field(default_factory=dict)
+    """Log evidence already made, by credential id (``registry.service.verification``)."""
 
 
-def service_state(request: Request) -> ServiceState:
-    """Route dependency: the app's ``ServiceState``."""
+async def service_state(request: Request) -> ServiceState:
+    """Route dependency: the app's ``ServiceState``. A coroutine, so that FastAPI does not hand
+    every request to a worker thread just to read an attribute."""
     state: ServiceState = request.app.state.service
     return state
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from registry.authority import Registry
@@ -38,6 +38,10 @@ class TrustMaterial:
     credentials on it could not be checked."""
     built: float
     """``time.monotonic()`` when it was built."""
+    log_size: int
+    """The log's size when the material was last found current. Every governance change is a
+    log entry, and a status list is started only for credentials about to be logged, so while
+    the size stands still nothing the bundle holds can have changed."""
 
 
 def _utc_now() -> datetime:
@@ -62,7 +66,18 @@ class TrustCache:
         self._held: TrustMaterial | None = None
 
     def current(self) -> TrustMaterial:
+        """The material, checked against the log's size on every call (one column of one row)
+        and against the directory and status lists only when the log has grown: folding and
+        counting lists on every verification cost more than verifying."""
         registry = self._registry
+        size = registry.log.store.size()
+        held = self._held
+        if (
+            held is not None
+            and held.log_size == size
+            and time.monotonic() - held.built < self._refresh
+        ):
+            return held
         with self._lock:
             _, version = registry.governance.directory_below()
             lists = registry.status.newest()
@@ -72,10 +87,11 @@ class TrustCache:
                 and (held.version, held.lists) == (version, lists)
                 and time.monotonic() - held.built < self._refresh
             ):
-                return held
+                self._held = replace(held, log_size=max(held.log_size, size))
+                return self._held
             token = export_bundle(
                 registry.governance, registry.status, registry.authority_key, self._clock()
             )
             bundle = read_trust_bundle(token, registry.governance.authority)
-            self._held = TrustMaterial(token, bundle, version, lists, time.monotonic())
+            self._held = TrustMaterial(token, bundle, version, lists, time.monotonic(), size)
             return self._held

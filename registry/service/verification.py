@@ -14,24 +14,38 @@ import uuid
 from datetime import UTC, datetime
 
 from registry.issuance import stored_evidence
-from registry.service.records import stored_record
+from registry.service.records import StoredRecord, stored_record
 from registry.service.state import ServiceState
 from schemas.log_entry import LogEvidence, parse_log_evidence
 from verifier import CheckFailed, VerificationReport, verify_credential
 from verifier.jws import parse_compact_jws
 
-__all__ = ["report_for_stored", "report_for_token"]
+__all__ = ["report_for_record", "report_for_stored", "report_for_token"]
+
+
+_EVIDENCE_MEMO = 65_536
 
 
 def _evidence_for_id(state: ServiceState, credential_id: object) -> LogEvidence | None:
+    """The credential's log evidence, made once per credential and process: an inclusion proof
+    holds for ever against the checkpoint it was made for, and making one reads the log's
+    nodes, which would otherwise be most of the cost of answering a verification."""
     if not isinstance(credential_id, str):
         return None
+    memo = state.evidence
+    found = memo.get(credential_id)
+    if found is not None:
+        return found
     registry = state.registry
     with state.lock:
         stored = registry.log.store.credential(credential_id)
         if stored is None:
             return None
-        return parse_log_evidence(stored_evidence(registry.log, stored.log_index))
+        evidence = parse_log_evidence(stored_evidence(registry.log, stored.log_index))
+    if len(memo) >= _EVIDENCE_MEMO:
+        memo.clear()
+    memo[credential_id] = evidence
+    return evidence
 
 
 def _verify(
@@ -68,6 +82,12 @@ def report_for_stored(
 ) -> VerificationReport:
     """The report on the credential the registry holds as ``credential_id``; raises the
     ``credential-not-found`` problem when it holds none."""
-    record = stored_record(state, credential_id)
+    return report_for_record(state, stored_record(state, credential_id), at, target)
+
+
+def report_for_record(
+    state: ServiceState, record: StoredRecord, at: datetime | None = None, target: str | None = None
+) -> VerificationReport:
+    """The report on a credential already read from the store, with the evidence read with it."""
     evidence = parse_log_evidence(record.evidence)
     return _verify(state, record.jws.encode("ascii"), evidence, at, target)

@@ -7,7 +7,7 @@ entries) can use the same forms without importing the credential.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.errors import MalformedDocument
@@ -59,6 +59,9 @@ def parse_instant_ms(value: Any, where: str) -> datetime:
         raise MalformedDocument(f"{value!r} is not a real time", where) from None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def date_time_ms(ms: int) -> datetime:
     """The instant of a log timestamp (milliseconds since the Unix epoch)."""
-    return datetime.fromtimestamp(ms / 1000, UTC).replace(microsecond=(ms % 1000) * 1000)
+    return _EPOCH + timedelta(milliseconds=ms)

@@ -10,7 +10,6 @@ positions); ``messages`` the plain sentence for a reader, from ``verifier.messag
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -64,8 +63,7 @@ class CheckResult(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TrustAge:
+class TrustAge(NamedTuple):
     """How old the trust material was at the verification time, against the allowed age."""
 
     issued_at: datetime
@@ -85,9 +83,10 @@ class TrustAge:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class VerificationReport:
-    """What the verifier concluded; ``credential`` is set whenever the document could be read."""
+class VerificationReport(NamedTuple):
+    """What the verifier concluded; ``credential`` is set whenever the document could be read.
+
+    Named tuples, like ``CheckResult``, because one is built per verification."""
 
     checks: tuple[CheckResult, ...]
     credential: SkillCredential | None

@@ -47,7 +47,7 @@ from verifier.jws import ParsedJws, parse_compact_jws
 from verifier.logged import LoggedAt, check_checkpoint, check_inclusion
 from verifier.report import CheckResult, TrustAge, VerificationReport
 
-__all__ = ["CHECKS", "DEFAULT_MAX_AGE", "RECOGNITION", "verify_credential"]
+__all__ = ["CHECKS", "DEFAULT_MAX_AGE", "RECOGNITION", "recognize_credential", "verify_credential"]
 
 CHECKS = (
     "format",
@@ -319,20 +319,29 @@ def _check_validity(credential: SkillCredential, now: datetime) -> None:
         )
 
 
+def recognize_credential(
+    credential: SkillCredential, trust: TrustBundle, target: str, now: datetime
+) -> RecognitionAnswer:
+    """What the bundle's mappings say the credential's level is worth in ``target`` on the
+    Beijing day of ``now``; raises ``SchemaError`` when no answer can be given (an unknown
+    framework or level)."""
+    claims = credential.claims
+    return recognize(
+        trust.mappings,
+        source_framework=claims.framework,
+        source_level=claims.level_code,
+        occupation_code=claims.occupation_code,
+        target_framework=target,
+        on=date_from_instant(now),
+        frameworks=trust.framework,
+    )
+
+
 def _recognition(
     credential: SkillCredential, trust: TrustBundle, target: str, now: datetime
 ) -> tuple[CheckResult, RecognitionAnswer | None]:
-    claims = credential.claims
     try:
-        answer = recognize(
-            trust.mappings,
-            source_framework=claims.framework,
-            source_level=claims.level_code,
-            occupation_code=claims.occupation_code,
-            target_framework=target,
-            on=date_from_instant(now),
-            frameworks=trust.framework,
-        )
+        answer = recognize_credential(credential, trust, target, now)
     except SchemaError as exc:
         params = {"target_framework": target}
         return CheckResult(RECOGNITION, None, "recognition.not_applicable", str(exc), params), None

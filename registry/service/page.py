@@ -34,11 +34,10 @@ from registry.service.problems import Problem
 from registry.service.records import StoredRecord, stored_record
 from registry.service.state import Service, ServiceState
 from registry.service.verification import report_for_record, report_for_token
-from schemas.credential import date_from_instant
 from schemas.errors import SchemaError
 from schemas.identity import national_id_matches
-from schemas.recognition import recognize
 from verifier import VerificationReport
+from verifier.verify import recognize_credential
 
 __all__ = ["router"]
 
@@ -73,19 +72,11 @@ def _recognitions(
     if credential is None or signature.ok is not True:
         return []
     trust = state.trust.current().bundle
-    claims = credential.claims
+    now = datetime.now(UTC)
     answers = []
     for target in RECOGNITION_TARGETS:
         try:
-            answer = recognize(
-                trust.mappings,
-                source_framework=claims.framework,
-                source_level=claims.level_code,
-                occupation_code=claims.occupation_code,
-                target_framework=target,
-                on=date_from_instant(datetime.now(UTC)),
-                frameworks=trust.framework,
-            )
+            answer = recognize_credential(credential, trust, target, now)
         except SchemaError:
             continue
         name = answer.target_framework.name.get(language, target)

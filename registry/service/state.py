@@ -35,8 +35,9 @@ class ServiceState:
     admission_key: Ed25519PrivateKey
     """Signs the provisional checkpoints that submitted credentials are checked against
     (``registry.service.admission``); made fresh at start, never stored or shown."""
-    evidence: dict[str, LogEvidence] = field(default_factory=dict)
-    """Log evidence already made, by credential id (``registry.service.verification``)."""
+    evidence: dict[str | bytes, LogEvidence] = field(default_factory=dict)
+    """Log evidence already made, by credential id and by the SHA-256 of a token it was found
+    for (``registry.service.verification``)."""
 
 
 async def service_state(request: Request) -> ServiceState:

@@ -10,6 +10,7 @@ out ``valid``.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
@@ -42,10 +43,18 @@ def _evidence_for_id(state: ServiceState, credential_id: object) -> LogEvidence 
         if stored is None:
             return None
         evidence = parse_log_evidence(stored_evidence(registry.log, stored.log_index))
+    _remember(memo, credential_id, evidence)
+    return evidence
+
+
+def _remember(
+    memo: dict[str | bytes, LogEvidence], key: str | bytes, evidence: LogEvidence
+) -> None:
+    """Kept by credential id, and by the digest of the token it was looked up for, so that a
+    token verified again is not parsed once more just to find its id; starts over when full."""
     if len(memo) >= _EVIDENCE_MEMO:
         memo.clear()
-    memo[credential_id] = evidence
-    return evidence
+    memo[key] = evidence
 
 
 def _verify(
@@ -67,11 +76,17 @@ def report_for_token(
     state: ServiceState, token: bytes, at: datetime | None = None, target: str | None = None
 ) -> VerificationReport:
     """The report on ``token`` as of ``at`` (default now), with ``target`` recognition."""
-    try:
-        named = parse_compact_jws(token).payload.get("id")
-    except CheckFailed:
-        named = None
-    return _verify(state, token, _evidence_for_id(state, named), at, target)
+    digest = hashlib.sha256(token).digest()
+    evidence = state.evidence.get(digest)
+    if evidence is None:
+        try:
+            named = parse_compact_jws(token).payload.get("id")
+        except CheckFailed:
+            named = None
+        evidence = _evidence_for_id(state, named)
+        if evidence is not None:
+            _remember(state.evidence, digest, evidence)
+    return _verify(state, token, evidence, at, target)
 
 
 def report_for_stored(

@@ -2,7 +2,8 @@
 
 Two passes over the file. The first validates every record and reports every bad one; unless
 ``skip_invalid`` is set, one bad record means nothing is signed. The second signs the valid
-records and streams them into the sink, which publishes them only when the whole batch is done.
+records and streams them into the sink, which publishes them only when the whole batch is done
+and the SHA-256 of the bytes read by both passes agrees, so what is published was checked.
 Memory stays flat in the number of rows: records are never held together.
 """
 
@@ -78,7 +79,7 @@ def issue_batch(
         digest: Hash,
         *,
         signing_pass: bool,
-        check_duplicates: bool,
+        check: bool,
         statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
     ) -> Iterator[BatchRecord]:
         return read_batch(
@@ -87,8 +88,9 @@ def issue_batch(
             framework=framework,
             today=today,
             on_extra_columns=None if signing_pass else on_extra_columns,
-            check_duplicates=check_duplicates,
+            check_duplicates=check,
             build_claims=signing_pass,
+            checked=not check,
             digest=digest,
             new_salt=random.salt,
             scopes=scopes,
@@ -98,7 +100,7 @@ def issue_batch(
     try:
         checked, signing = hashlib.sha256(), hashlib.sha256()
         rows = invalid = 0
-        for record in records(checked, signing_pass=False, check_duplicates=True):
+        for record in records(checked, signing_pass=False, check=True):
             rows += 1
             if record.errors:
                 invalid += 1
@@ -122,11 +124,10 @@ def issue_batch(
                 on_progress("sign", signed, total)
 
         with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
-            # A file with no bad rows has no duplicates either, so this pass skips that index;
-            # with skipped rows it must rebuild it, or a skipped duplicate would be signed.
-            for record in records(
-                signing, signing_pass=True, check_duplicates=invalid > 0, statuses=statuses
-            ):
+            # With no bad rows, this pass only makes each record's claims: it reads the bytes that
+            # were checked, as the digests confirm before anything is published. With bad rows to
+            # skip it checks every record again, duplicate index included, to know which.
+            for record in records(signing, signing_pass=True, check=invalid > 0, statuses=statuses):
                 claims = record.claims
                 if claims is None:
                     if skip_invalid:

@@ -255,6 +255,34 @@ class _RowValidator:
                 fail(*miss)
         if errors or not build or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
+        return self._built(row, values, occupation, level, issued_on, valid_until)
+
+    def claims(self, row: int, values: Sequence[str]) -> BatchRecord:
+        """The claims of a record that a checking pass over these same bytes found good, made
+        without checking it again; raises ``BatchInputError`` when they cannot be made, as the
+        file has then changed since."""
+        occupation = self.occupation(values[2])[0]
+        level = self.level(values[3])[0]
+        issued_on = self.day(values[5])[0]
+        valid_until = self.day(values[6])[0] if values[6] else None
+        if occupation is None or level is None or issued_on is None:
+            raise file_changed(self.name, row)
+        if values[6] and valid_until is None:
+            raise file_changed(self.name, row)
+        try:
+            return self._built(row, values, occupation, level, issued_on, valid_until)
+        except SchemaError:
+            raise file_changed(self.name, row) from None
+
+    def _built(
+        self,
+        row: int,
+        values: Sequence[str],
+        occupation: Occupation,
+        level: Level,
+        issued_on: date,
+        valid_until: date | None,
+    ) -> BatchRecord:
         status: tuple[StatusEntry, ...] = ()
         if self.statuses is not None:
             allocated = next(self.statuses, None)
@@ -263,8 +291,8 @@ class _RowValidator:
             status = allocated
         salt = self.new_salt()
         claims = CredentialClaims(
-            holder_name=holder,
-            national_id_hash=hash_national_id(national_id, salt),
+            holder_name=values[0],
+            national_id_hash=hash_national_id(values[1], salt),
             national_id_salt=salt,
             occupation_code=occupation.code,
             occupation_edition=occupation.edition,
@@ -274,7 +302,7 @@ class _RowValidator:
             level_code=level.code,
             level_name=level.name["zh-Hans"],
             level_name_en=level.name["en"],
-            certificate_number=number,
+            certificate_number=values[4],
             issued_on=issued_on,
             valid_until=valid_until,
             status=status,
@@ -308,6 +336,7 @@ def read_batch(
     on_extra_columns: Callable[[list[str]], None] | None = None,
     check_duplicates: bool = True,
     build_claims: bool = True,
+    checked: bool = False,
     digest: Hash | None = None,
     new_salt: Callable[[], str] = new_salt,
     scopes: Sequence[Scope] | None = None,
@@ -320,7 +349,10 @@ def read_batch(
     ``digest``, if given, is fed every byte read, so a caller reading the file twice can tell
     whether it changed in between. ``check_duplicates=False`` skips the duplicate-number index
     for a second pass over a file already known to have none; ``build_claims=False`` only
-    checks (valid records then come with neither claims nor errors). ``new_salt`` makes each
+    checks (valid records then come with neither claims nor errors). ``checked=True`` is for a
+    second pass over a file whose every record the first pass found good: the claims are made
+    without checking again (``digest`` is how the caller knows the bytes were the same), and a
+    record that no longer gives claims raises ``BatchInputError``. ``new_salt`` makes each
     record's ID-number salt. ``scopes``, if given, are the issuer's accreditation scopes, and
     a record outside them is refused. ``statuses``, if given, hands each record whose claims
     are built its ``credentialStatus`` entries, in order; running out of them means the file
@@ -332,7 +364,14 @@ def read_batch(
     except OSError as exc:
         raise BatchInputError(RowError(name, 0, "-", exc.strerror or "cannot open")) from exc
     validator = _RowValidator(
-        name, occupations, framework, today, check_duplicates, new_salt, scopes, statuses
+        name,
+        occupations,
+        framework,
+        today,
+        check_duplicates and not checked,
+        new_salt,
+        scopes,
+        statuses,
     )
     try:
         with handle:
@@ -360,7 +399,10 @@ def read_batch(
                     continue
                 fields += padding[len(fields) :]
                 values = [*map(str.strip, pick(fields))]
-                yield validator.validate(row, values, build=build_claims)
+                if checked:
+                    yield validator.claims(row, values)
+                else:
+                    yield validator.validate(row, values, build=build_claims)
     finally:
         if validator.seen:
             validator.seen.close()

@@ -1,10 +1,11 @@
 """Fast credential serialisation for batches, derived from ``build_credential`` itself.
 
 A batch signs thousands of credentials that differ only in a few values (id, dates, holder,
-certificate number); the rest (contexts, issuer, achievement, alignment, level) is the same for
-every holder of one occupation and level. ``PayloadWriter`` serialises that shared part once, as
-text fragments cut from ``build_credential``'s own output around placeholder values, then joins
-the fragments with the JSON-escaped values of each holder. The bytes are exactly
+certificate number, status list index); the rest (contexts, issuer, achievement, alignment,
+level, status list URLs) is the same for every holder of one occupation and level whose entries
+are in the same lists. ``PayloadWriter`` serialises that shared part once, as UTF-8 fragments cut
+from ``build_credential``'s own output around placeholder values, then joins the fragments with
+each credential's JSON-escaped values. The bytes are exactly
 ``serialise_payload(build_credential(...))`` (tests/issuer/test_payload.py), so there is still one
 definition of the document.
 """
@@ -16,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 
@@ -32,6 +34,17 @@ _SLOT = re.compile(r'"\\u0000(\w+)\\u0000"|\\u0000(\w+)\\u0000')
 string) or inside one (group 2: a status index in an entry id, decimal digits)."""
 _ANY_DAY = date(2000, 1, 1)
 _MAX_TEMPLATES = 10_000
+_shared = attrgetter(
+    "occupation_code",
+    "occupation_edition",
+    "occupation_name",
+    "occupation_name_en",
+    "framework",
+    "level_code",
+    "level_name",
+    "level_name_en",
+)
+"""The claims every holder of one template shares."""
 _status_key = attrgetter("status_purpose", "status_list_credential")
 _Template = tuple[list[bytes], Callable[[list[bytes]], tuple[bytes, ...]]]
 """The document's UTF-8 cut around its placeholders, with an empty slot where each value goes,
@@ -46,6 +59,12 @@ def serialise_payload(document: dict[str, object]) -> bytes:
 
 def _placeholder(name: str) -> str:
     return f"\0{name}\0"
+
+
+@lru_cache(maxsize=4096)
+def _instant_json(day: date, end: bool) -> bytes:
+    """``validFrom`` (or, with ``end``, ``validUntil``) as it is written; a batch has few dates."""
+    return encode_basestring(day_instant_text(day, end=end)).encode("utf-8")
 
 
 class PayloadWriter:
@@ -103,26 +122,13 @@ class PayloadWriter:
     def payload(self, claims: CredentialClaims, credential_id: str) -> bytes:
         """The same bytes as ``serialise_payload(build_credential(claims, ...))``."""
         status = claims.status
-        key = (
-            claims.occupation_code,
-            claims.occupation_edition,
-            claims.occupation_name,
-            claims.occupation_name_en,
-            claims.framework,
-            claims.level_code,
-            claims.level_name,
-            claims.level_name_en,
-            claims.valid_until is None,
-            *map(_status_key, status),
-        )
+        key = (_shared(claims), claims.valid_until is None, *map(_status_key, status))
         layout, pick = self._templates.get(key) or self._template(key, claims)
         until = claims.valid_until
         values = [
             encode_basestring(credential_id).encode("utf-8"),
-            encode_basestring(day_instant_text(claims.issued_on, end=False)).encode("utf-8"),
-            b""
-            if until is None
-            else encode_basestring(day_instant_text(until, end=True)).encode("utf-8"),
+            _instant_json(claims.issued_on, False),
+            b"" if until is None else _instant_json(until, True),
             encode_basestring(claims.holder_name).encode("utf-8"),
             encode_basestring(claims.national_id_hash).encode("utf-8"),
             encode_basestring(claims.national_id_salt).encode("utf-8"),

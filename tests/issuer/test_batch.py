@@ -321,10 +321,22 @@ def test_sinks_write_log_evidence_beside_each_credential(
     assert json.loads(Path(f"{stem}.proof.json").read_text(encoding="utf-8")) == evidence
 
 
-@pytest.mark.parametrize("change", ["append", "edit"])
+@pytest.mark.parametrize(
+    ("change", "old", "new"),
+    [
+        ("append", "", ""),
+        ("edit", "陈示范", "陈改名"),
+        ("edit", "6-31-01-03", "6-31-01-99"),
+        ("edit", "Y100044440101244000001", "X100044440101244000001"),
+        ("edit", ",2024-06-18,", ",2027-06-18,"),
+        ("edit", ",2024-06-18,", ",2024-06-31,"),
+    ],
+)
 def test_file_changed_between_passes_publishes_nothing(
-    tmp_path: Path, signer: Signer, change: str
+    tmp_path: Path, signer: Signer, change: str, old: str, new: str
 ) -> None:
+    """The signing pass makes claims without checking the records again; a record changed
+    after the check, into one the check would refuse or not, still publishes nothing."""
     path = _csv(tmp_path, *GOOD_ROWS)
     out = tmp_path / "out.jsonl"
 
@@ -334,7 +346,7 @@ def test_file_changed_between_passes_publishes_nothing(
             path.write_text(
                 text + GOOD_ROWS[0].replace("000001", "000009")
                 if change == "append"
-                else text.replace("陈示范", "陈改名")
+                else text.replace(old, new)
             )
 
     with pytest.raises(BatchInputError, match="file changed while signing"):

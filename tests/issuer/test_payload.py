@@ -82,3 +82,34 @@ def test_templates_are_reused_across_holders(make_claims: Callable[..., Credenti
         )
         assert writer.payload(claims, "urn:uuid:x") == expected
     assert len(writer._templates) == 1
+
+
+def test_one_writer_fills_each_template_with_its_own_values(
+    make_claims: Callable[..., CredentialClaims],
+) -> None:
+    """Shapes interleaved through one writer, with indexes whose digits are also in the list
+    URLs, holders that need escaping and with and without expiry: every payload is still the
+    one ``build_credential`` makes, and each shape is laid out once."""
+    writer = PayloadWriter(*ISSUER)
+    shapes = set()
+    for n, (index, list_no, until, holder) in enumerate(
+        [
+            (7, 7, None, "甲"),
+            (0, 12, date(2031, 5, 6), '乙 "引号" \\ 反斜杠'),
+            (12, 7, date(2031, 5, 7), "丙\u2028"),
+            (10**18 - 1, 12, None, "丁"),
+            (70, 7, None, "戊"),
+        ]
+    ):
+        status = tuple(
+            StatusEntry(purpose, index, f"https://r.example/v1/status/{list_no}-{purpose}")
+            for purpose in (REVOCATION, SUSPENSION)
+        )
+        claims = make_claims(holder_name=holder, valid_until=until, status=status)
+        credential_id = f"urn:uuid:00000000-0000-4000-8000-{n:012d}"
+        document = build_credential(
+            claims, credential_id=credential_id, issuer_id=ISSUER[0], issuer_name=ISSUER[1]
+        )
+        assert writer.payload(claims, credential_id) == serialise_payload(document)
+        shapes.add((until is None, list_no))
+    assert len(writer._templates) == len(shapes) == 4

@@ -204,12 +204,15 @@ def _check_scope(
         )
     claims = credential.claims
     decision, period, levels = _scope_decision(issuer, claims, day)
+    scope = decision.scope
     params = {
         "occupation": f"{claims.occupation_name} {claims.occupation_code}",
         "level": f"{claims.level_name} ({claims.framework} {claims.level_code})",
         "period": period,
         "levels": levels,
         "date": day,
+        "scope_from": scope.valid_from.isoformat() if scope else "",
+        "scope_until": scope.valid_until.isoformat() if scope and scope.valid_until else "",
     }
     if not decision.ok:
         code = "issuer_in_scope." + decision.code.removeprefix("scope.")

@@ -67,6 +67,9 @@ def test_the_valid_demo_certificate_reads_valid_in_each_language(
     assert "陈示范" in text
     assert "6-31-01-03" in text
     assert "/v1/log/proof/inclusion?index=" in response.text
+    accreditation = {"zh-Hans": "2020-01-01 起长期有效", "zh-Hant": "2020-01-01 起長期有效"}
+    expected = accreditation.get(lang, "from 2020-01-01, no end date")
+    assert f"CN-VQ-5 3, 4, 5 · {expected}" in text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -124,16 +124,15 @@ def bench_scopes() -> tuple[Scope, ...]:
     )
 
 
-def bench_trust(signer: Signer, lists: int = 1) -> TrustBundle:
+def bench_trust(signer: Signer) -> TrustBundle:
     """A verified trust bundle built in memory: ``signer``'s issuer with ``bench_scopes``,
-    the built-in frameworks and mappings, empty status lists 1..``lists``."""
+    the built-in frameworks and mappings, and empty status list 1 of each purpose."""
     key = KeyRecord(signer.kid, ed25519_public_jwk(signer.public_key.public_bytes_raw()), SINCE)
     issuer = IssuerRecord(signer.issuer_id, signer.issuer_name, SINCE, bench_scopes(), (), (key,))
     status_lists = {
         (url, purpose): StatusList(url, purpose, StatusBits(LIST_SIZE), NOW)
-        for list_no in range(1, lists + 1)
         for purpose in PURPOSES
-        for url in [f"{STATUS_BASE}{list_no}-{purpose}"]
+        for url in [f"{STATUS_BASE}1-{purpose}"]
     }
     return TrustBundle(
         issued_at=NOW,
@@ -242,7 +241,8 @@ def main() -> None:
 
     key = Ed25519PrivateKey.generate()
     signer = Signer(ISSUER, "基准鉴定中心", key)
-    sample_dir = Path(tempfile.mkdtemp())
+    sample = tempfile.TemporaryDirectory()  # removed when the process exits
+    sample_dir = Path(sample.name)
     write_pass_list(sample_dir / "one.csv", 1)
     bench_batch(sample_dir / "one.csv", signer, sample_dir / "one.jsonl")
     token = json.loads((sample_dir / "one.jsonl").read_text())["jws"]

@@ -231,7 +231,7 @@ def bench_verification(
 ) -> None:
     count = len(issued.tokens)
     started = time.perf_counter()
-    bundle = export_bundle(opened.governance, opened.status, opened.authority_key, utc_now())
+    bundle = export(opened)
     exported = time.perf_counter() - started
     authority = authority_of(opened)
     started = time.perf_counter()

@@ -25,7 +25,7 @@ silently folded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -34,7 +34,6 @@ from schemas.errors import (
     ChangeRefused,
     GovernanceError,
     MalformedChange,
-    MalformedDocument,
     RecognitionError,
 )
 from schemas.frameworks import Framework, FrameworkResolver, builtin_framework
@@ -42,6 +41,7 @@ from schemas.instants import format_instant_ms, parse_instant_ms
 from schemas.key_lifecycle import (
     KeyRecord,
     compromise,
+    key_decision,
     key_history,
     parse_key_record,
     rotate,
@@ -114,6 +114,10 @@ def change_body(change: Mapping[str, Any], signature: str) -> dict[str, Any]:
     return {"change": dict(change), "signature": signature}
 
 
+def _members(value: Any, allowed: Collection[str], where: str, what: str) -> Mapping[str, Any]:
+    return require_members(value, allowed=allowed, error=MalformedChange, where=where, what=what)
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
         raise MalformedChange(f"expected non-empty text of at most {_MAX_TEXT} characters", where)
@@ -128,20 +132,8 @@ def read_change(kind: str, body: Any, authority: AuthorityKey | None) -> dict[st
     change came in). Raises ``MalformedChange`` or ``SignedDocumentError``."""
     if kind not in _MEMBERS:
         raise MalformedChange(f"{kind!r} is not a governance change", "kind")
-    envelope = require_members(
-        body,
-        allowed=("change", "signature"),
-        error=MalformedChange,
-        where="body",
-        what="a governance entry body",
-    )
-    change = require_members(
-        envelope["change"],
-        allowed=_MEMBERS[kind] | {"type", "at"},
-        error=MalformedChange,
-        where="change",
-        what="a change",
-    )
+    envelope = _members(body, ("change", "signature"), "body", "a governance entry body")
+    change = _members(envelope["change"], _MEMBERS[kind] | {"type", "at"}, "change", "a change")
     if change["type"] != kind:
         raise MalformedChange(f"a {change['type']!r} change in a {kind!r} entry", "change.type")
     if authority is not None:
@@ -168,14 +160,10 @@ class IssuerRecord:
         return self.status_changes[-1].status if self.status_changes else ACTIVE
 
     def current_key(self, when: datetime) -> KeyRecord | None:
-        """The key whose window holds ``when``, if it is not compromised by then."""
-        for record in self.keys:
-            in_window = record.valid_from <= when and (
-                record.valid_until is None or when < record.valid_until
-            )
-            if in_window and (record.compromised_at is None or when < record.compromised_at):
-                return record
-        return None
+        """The key a signature logged at ``when`` would be accepted under, if any."""
+        return next(
+            (r for r in self.keys if key_decision(r, signed_at=when, logged_at=when).ok), None
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -202,20 +190,12 @@ def parse_issuer_record(
 ) -> IssuerRecord:
     """Read ``IssuerRecord.to_json`` back (as a trust bundle carries it), strictly; the history,
     keys and scopes must be ones ``Directory`` could have built."""
-    member = require_members(
-        document, allowed=_ISSUER_MEMBERS, error=MalformedChange, where=where, what="an issuer"
-    )
+    member = _members(document, _ISSUER_MEMBERS, where, "an issuer")
     try:
         changes = []
         for i, item in enumerate(_array(member["status_history"], f"{where}.status_history")):
             here = f"{where}.status_history[{i}]"
-            entry = require_members(
-                item,
-                allowed=("status", "at", "reason"),
-                error=MalformedChange,
-                where=here,
-                what="a status change",
-            )
+            entry = _members(item, ("status", "at", "reason"), here, "a status change")
             changes.append(
                 IssuerStatusChange(
                     entry["status"], _at(entry, where=here), _text(entry["reason"], here)
@@ -299,13 +279,7 @@ def _pointers(value: Any, where: str) -> tuple[StatusPointer, ...]:
     pointers = []
     for position, item in enumerate(value):
         here = f"{where}[{position}]"
-        member = require_members(
-            item,
-            allowed=("purpose", "list", "index"),
-            error=MalformedChange,
-            where=here,
-            what="a status pointer",
-        )
+        member = _members(item, ("purpose", "list", "index"), here, "a status pointer")
         index = member["index"]
         if not isinstance(member["purpose"], str) or member["purpose"] not in STATUS_PURPOSES:
             raise MalformedChange("expected revocation or suspension", f"{here}.purpose")
@@ -318,10 +292,7 @@ def _pointers(value: Any, where: str) -> tuple[StatusPointer, ...]:
 
 
 def _at(change: Mapping[str, Any], name: str = "at", where: str = "change") -> datetime:
-    try:
-        return parse_instant_ms(change[name], f"{where}.{name}")
-    except MalformedDocument as exc:
-        raise MalformedChange(exc.message, exc.where) from None
+    return parse_instant_ms(change[name], f"{where}.{name}", error=MalformedChange)
 
 
 @dataclass(slots=True)

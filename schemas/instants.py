@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.errors import MalformedDocument
+from schemas.errors import MalformedDocument, SchemaError
 
 __all__ = [
     "date_time_ms",
@@ -29,16 +29,19 @@ def format_instant(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_instant(text: Any, where: str) -> datetime:
-    """An RFC 3339 date-time with a zone; raises ``MalformedDocument`` naming ``where``."""
+def parse_instant(
+    text: Any, where: str, *, error: type[SchemaError] = MalformedDocument
+) -> datetime:
+    """An RFC 3339 date-time with a zone; raises ``error`` naming ``where``, so each document
+    reports a bad instant as its own kind of malformation."""
     if not isinstance(text, str):
-        raise MalformedDocument("expected an RFC 3339 date-time string", where)
+        raise error("expected an RFC 3339 date-time string", where)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise MalformedDocument(f"{text!r} is not an RFC 3339 date-time", where) from None
+        raise error(f"{text!r} is not an RFC 3339 date-time", where) from None
     if value.tzinfo is None or "T" not in text:
-        raise MalformedDocument(f"{text!r} has no time zone", where)
+        raise error(f"{text!r} has no time zone", where)
     return value
 
 
@@ -47,16 +50,16 @@ def format_instant_ms(instant: datetime) -> str:
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
-def parse_instant_ms(value: Any, where: str) -> datetime:
-    """``YYYY-MM-DDTHH:MM:SS.sssZ`` exactly; raises ``MalformedDocument`` naming ``where``."""
+def parse_instant_ms(
+    value: Any, where: str, *, error: type[SchemaError] = MalformedDocument
+) -> datetime:
+    """``YYYY-MM-DDTHH:MM:SS.sssZ`` exactly; raises ``error`` naming ``where``."""
     if not isinstance(value, str) or not _INSTANT_MS.fullmatch(value):
-        raise MalformedDocument(
-            f"{value!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SS.sssZ", where
-        )
+        raise error(f"{value!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SS.sssZ", where)
     try:
         return datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
     except ValueError:
-        raise MalformedDocument(f"{value!r} is not a real time", where) from None
+        raise error(f"{value!r} is not a real time", where) from None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -88,13 +88,6 @@ _RECORD_MEMBERS = frozenset({"kid", "jwk", "valid_from", "valid_until", "comprom
 _RECORD_REQUIRED = frozenset({"kid", "jwk", "valid_from"})
 
 
-def _parse_instant(value: Any, where: str) -> datetime:
-    try:
-        return parse_instant_ms(value, where)
-    except MalformedDocument as exc:
-        raise MalformedKeyRecord(exc.message, where) from None
-
-
 def _require_aware(value: object, where: str) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise GovernanceError("expected a datetime with a time zone", where)
@@ -182,10 +175,14 @@ def parse_key_record(document: Any, where: str = "key") -> KeyRecord:
     if not isinstance(jwk, Mapping) or not all(isinstance(v, str) for v in jwk.values()):
         raise MalformedKeyRecord("expected a JWK object of strings", f"{where}.jwk")
     optional = {
-        name: _parse_instant(document[name], f"{where}.{name}") if name in document else None
+        name: parse_instant_ms(document[name], f"{where}.{name}", error=MalformedKeyRecord)
+        if name in document
+        else None
         for name in ("valid_until", "compromised_at")
     }
-    valid_from = _parse_instant(document["valid_from"], f"{where}.valid_from")
+    valid_from = parse_instant_ms(
+        document["valid_from"], f"{where}.valid_from", error=MalformedKeyRecord
+    )
     try:
         return KeyRecord(
             kid, dict(jwk), valid_from, optional["valid_until"], optional["compromised_at"]

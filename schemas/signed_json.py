@@ -14,7 +14,6 @@ hashed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +61,7 @@ class AuthorityKey:
 def _header(key: Ed25519PrivateKey, typ: str) -> str:
     kid = AuthorityKey.from_public_key(key.public_key()).kid
     header = {"alg": "EdDSA", "kid": kid, "typ": typ}
-    return b64url_encode(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
+    return b64url_encode(canonical_json(header))
 
 
 def _sign(header: str, payload: bytes, key: Ed25519PrivateKey) -> str:

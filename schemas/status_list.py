@@ -292,18 +292,15 @@ def parse_status_entry(document: Any) -> StatusEntry:
     Strict: the ``id`` must be the one ``StatusEntry`` derives, the index canonical decimal text,
     and no member beyond the five ``to_json`` writes (and ``statusSize`` 1) may appear.
     """
-    # The entries this project writes have exactly the required members; that shape is
-    # accepted at a glance, anything else goes through the check that names what is wrong.
-    if not (isinstance(document, dict) and document.keys() == _ENTRY_REQUIRED):
-        document = require_members(
-            document,
-            allowed=_ENTRY_MEMBERS,
-            required=_ENTRY_REQUIRED,
-            error=MalformedStatusEntry,
-            where="credentialStatus",
-            what="a status entry",
-            unknown_because="only 1-bit revocation and suspension entries are read",
-        )
+    document = require_members(
+        document,
+        allowed=_ENTRY_MEMBERS,
+        required=_ENTRY_REQUIRED,
+        error=MalformedStatusEntry,
+        where="credentialStatus",
+        what="a status entry",
+        unknown_because="only 1-bit revocation and suspension entries are read",
+    )
     if document["type"] != ENTRY_TYPE:
         raise MalformedStatusEntry(f"expected {ENTRY_TYPE!r}", "credentialStatus.type")
     _single_bit(document, "credentialStatus.statusSize", MalformedStatusEntry)

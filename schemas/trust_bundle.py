@@ -142,10 +142,9 @@ def read_status_list(token: str, authority: AuthorityKey, where: str) -> StatusL
     """A signed status list credential, verified against the authority key."""
     document = verify_json(token, authority, STATUS_LIST_TYP, limit=_MAX_STATUS_LIST_JWS)
     purpose, bits, url = parse_status_list_credential(document)
-    try:
-        valid_from = parse_instant(document.get("validFrom"), f"{where}.validFrom")
-    except MalformedDocument as exc:
-        raise MalformedTrustBundle(exc.message, exc.where) from None
+    valid_from = parse_instant(
+        document.get("validFrom"), f"{where}.validFrom", error=MalformedTrustBundle
+    )
     return StatusList(url, purpose, bits, valid_from)
 
 
@@ -224,6 +223,8 @@ def read_trust_bundle(token: str | bytes, authority: AuthorityKey) -> TrustBundl
             what="the log's key",
         )
         log_key = parse_vkey(log["vkey"])
+        if log["origin"] != log_key.name:
+            raise MalformedTrustBundle("is not the name of the log's key", "log.origin")
         frameworks = _unique(
             (
                 parse_framework(item, f"frameworks[{i}]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Callable
@@ -209,7 +210,11 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-_ODD_VALUES = st.sampled_from([None, 0, 1.5, True, "", "x", [], {}, ["x"], {"x": "y"}])
+# Copied on each draw: a shared list set into the document and later edited through would be
+# edited in every example that drew it, and could come to contain itself.
+_ODD_VALUES = st.sampled_from([None, 0, 1.5, True, "", "x", [], {}, ["x"], {"x": "y"}]).map(
+    copy.deepcopy
+)
 
 
 @given(data=st.data())

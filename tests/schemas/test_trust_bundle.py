@@ -445,6 +445,7 @@ EDITS: dict[str, Callable[[dict[str, Any]], object]] = {
     "log not an object": _set("log", "vkey"),
     "log with an unknown member": lambda d: d["log"].update(url="https://x"),
     "malformed log key": lambda d: d["log"].update(vkey="registry.example/log+00000000+AQ"),
+    "log origin not its key's name": lambda d: d["log"].update(origin="elsewhere.example/log"),
     "checkpoint by another log key": _other_log_note,
     "checkpoint not a note": _set("checkpoint", "registry.example/log\n12\n"),
     "issuers not an array": _set("issuers", {}),

@@ -151,20 +151,9 @@ class _Fresh:
     slot: tuple[int, int]
 
     def draft(self) -> Draft:
-        credential = self.credential
-        body = issuance_body(
-            credential_id=credential.id,
-            jws=self.candidate.token,
-            issuer_id=credential.issuer_id,
-            kid=self.parsed.kid,
-            claims=credential.claims,
-        )
-        return Draft(
-            ISSUANCE,
-            body,
-            (credential.id, credential.issuer_id, self.candidate.token),
-            (self.slot,),
-        )
+        credential, token = self.credential, self.candidate.token
+        body = _issuance_body(token, self.parsed, credential)
+        return Draft(ISSUANCE, body, (credential.id, credential.issuer_id, token), (self.slot,))
 
 
 class _DirectoryMoved(Exception):
@@ -173,6 +162,18 @@ class _DirectoryMoved(Exception):
 
 def admission_origin(log_origin: str) -> str:
     return f"{log_origin}/admission"
+
+
+def _issuance_body(token: str, parsed: ParsedJws, credential: SkillCredential) -> dict[str, Any]:
+    """Built one way for the provisional tree and for the append, so that the entry the
+    checks ran on is the entry written."""
+    return issuance_body(
+        credential_id=credential.id,
+        jws=token,
+        issuer_id=credential.issuer_id,
+        kid=parsed.kid,
+        claims=credential.claims,
+    )
 
 
 def _read(position: int, token: str) -> _Candidate:
@@ -184,7 +185,7 @@ def _read(position: int, token: str) -> _Candidate:
 
 
 def _provisional_evidence(
-    state: ServiceState, candidates: Sequence[_Candidate], ts: int
+    state: ServiceState, candidates: Sequence[_Candidate], ts: int, origin: str
 ) -> dict[int, LogEvidence]:
     """Evidence, by position, that each readable candidate is in a tree of the entries the
     batch would append at ``ts``, signed with the admission key."""
@@ -194,20 +195,13 @@ def _provisional_evidence(
     for candidate in candidates:
         if candidate.parsed is None or candidate.credential is None:
             continue
-        body = issuance_body(
-            credential_id=candidate.credential.id,
-            jws=candidate.token,
-            issuer_id=candidate.credential.issuer_id,
-            kid=candidate.parsed.kid,
-            claims=candidate.credential.claims,
-        )
+        body = _issuance_body(candidate.token, candidate.parsed, candidate.credential)
         entry = encode_entry(ISSUANCE, prev, ts, body)
         prev = leaf_hash(entry)
         tree.append(prev)
         entries.append((candidate.position, entry))
     if not entries:
         return {}
-    origin = admission_origin(state.settings.log_origin)
     note = sign_note(
         format_checkpoint(Checkpoint(origin, tree.size, tree.root())), origin, state.admission_key
     )
@@ -223,8 +217,8 @@ def _reports(
     state: ServiceState, candidates: Sequence[_Candidate], trust: TrustMaterial
 ) -> list[VerificationReport]:
     ts = now_ms()
-    evidence = _provisional_evidence(state, candidates, ts)
     origin = admission_origin(state.settings.log_origin)
+    evidence = _provisional_evidence(state, candidates, ts, origin)
     admission_key = VerifierKey.from_public_key(origin, state.admission_key.public_key())
     bundle = replace(trust.bundle, log_keys=(admission_key,))
     at = date_time_ms(ts)

@@ -15,6 +15,9 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from schemas.errors import MalformedDocument
+from schemas.instants import parse_instant
+
 __all__ = [
     "ConsistencyProofDocument",
     "CredentialRecord",
@@ -90,13 +93,12 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
     try:
-        instant = value if isinstance(value, datetime) else datetime.fromisoformat(_text(value))
-    except ValueError:
-        raise ValueError("expected an RFC 3339 date-time") from None
-    if instant.tzinfo is None:
-        raise ValueError("expected a time zone (Z or ±hh:mm)")
-    return instant
+        return parse_instant(value, "at")
+    except MalformedDocument as exc:
+        raise ValueError(exc.message) from None
 
 
 def _present(read: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -58,6 +58,10 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 
+_TEXTS = {
+    language: {key: value[language] for key, value in TEXT.items()} for language in LANGUAGE_NAMES
+}
+
 
 def verify_url(state: ServiceState, credential_id: uuid.UUID) -> str:
     return f"{state.settings.public_url.rstrip('/')}/v/{credential_id}"
@@ -98,10 +102,7 @@ def _render(
     checks = {check.check: check for check in report.checks}
     logged = checks["log_inclusion"]
     html = _templates.get_template("verify.html").render(
-        lang=language,
-        t={key: value[language] for key, value in TEXT.items()},
-        languages=LANGUAGE_NAMES,
-        path=request.url.path,
+        **_chrome(request, language),
         report=report,
         result=report.result.value,
         failed=[(check.check, check.messages[language]) for check in report.failed],
@@ -117,13 +118,18 @@ def _render(
     return HTMLResponse(html, status_code=status_code, headers={"Content-Language": language})
 
 
-def _not_found(request: Request, state: ServiceState, language: str) -> HTMLResponse:
-    html = _templates.get_template("not_found.html").render(
-        lang=language,
-        t={key: value[language] for key, value in TEXT.items()},
-        languages=LANGUAGE_NAMES,
-        path=request.url.path,
-    )
+def _chrome(request: Request, language: str) -> dict[str, object]:
+    """What base.html needs on every page: the language, its texts and the switcher."""
+    return {
+        "lang": language,
+        "t": _TEXTS[language],
+        "languages": LANGUAGE_NAMES,
+        "path": request.url.path,
+    }
+
+
+def _not_found(request: Request, language: str) -> HTMLResponse:
+    html = _templates.get_template("not_found.html").render(**_chrome(request, language))
     return HTMLResponse(html, status_code=404, headers={"Content-Language": language})
 
 
@@ -141,7 +147,7 @@ def _page(
         record = stored_record(state, credential_id)
     except Problem as problem:
         if problem.kind.slug == "credential-not-found":
-            return _not_found(request, state, language)
+            return _not_found(request, language)
         raise
     report = report_for_record(state, record)
     return _render(request, state, report, language, record=record, credential_id=credential_id)
@@ -167,7 +173,7 @@ async def check_national_id(
     try:
         record = stored_record(state, credential_id)
     except Problem:
-        return _not_found(request, state, language)
+        return _not_found(request, language)
     report = report_for_record(state, record)
     matches = None
     if report.credential is not None:
@@ -200,7 +206,7 @@ def search(
         target = in_url.group(1) if in_url else text
         return RedirectResponse(f"/v/{target.lower()}?lang={language}", status_code=303)
     if not text:
-        return _not_found(request, state, language)
+        return _not_found(request, language)
     report = report_for_token(state, text.encode("utf-8", "replace"))
     return _render(request, state, report, language)
 

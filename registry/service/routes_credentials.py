@@ -32,6 +32,9 @@ __all__ = ["router"]
 router = APIRouter(tags=["credentials"])
 _JSON = "application/json"
 _LIMITS = ("body-too-large", "rate-limited", "unsupported-media-type", "validation-error")
+_CONFLICTS = frozenset({"credential-conflict", "status-index-taken"})
+"""Refusals that the state of the log, not the credential, is to blame for: a batch refused
+only for these is a 409."""
 
 
 def _refused(field: str, detail: str) -> Problem:
@@ -85,7 +88,7 @@ def _refusal_problem(refusals: Sequence[Refusal], batch: bool) -> Problem:
         return Problem(
             refusal.slug, refusal.detail, check=refusal.check, code=refusal.code, errors=errors
         )
-    conflicts_only = all(error["type"].endswith(_CONFLICTS) for error in errors)
+    conflicts_only = all(refusal.slug in _CONFLICTS for refusal in refusals)
     return Problem(
         "credentials-refused",
         f"{len(refusals)} credential(s) refused ("
@@ -95,9 +98,6 @@ def _refusal_problem(refusals: Sequence[Refusal], batch: bool) -> Problem:
         status=409 if conflicts_only else None,
         errors=errors,
     )
-
-
-_CONFLICTS = ("/credential-conflict", "/status-index-taken")
 
 
 _SUBMIT_BODY = {

@@ -68,13 +68,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def registry(settings: Settings) -> Iterator[Registry]:
     """The registry the tests arrange things in, beside the app's own connection to it."""
+    opened = _accredited_registry(settings)
+    yield opened
+    opened.close()
+
+
+def _accredited_registry(settings: Settings) -> Registry:
     initialise_home(settings)
     opened = open_registry(settings)
     opened.issuers.add(ISSUER, "测试鉴定中心", datetime.now(UTC))
     scope = make_scope(["6-31-*"], "CN-VQ-5", ["5", "4", "3"], date(2020, 1, 1))
     opened.governance.record(SCOPE_GRANTED, {"issuer": ISSUER, "scope": scope.to_json()})
-    yield opened
-    opened.close()
+    return opened
 
 
 def publish_mappings(registry: Registry) -> None:
@@ -176,12 +181,8 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedS
     later test reads."""
     home = tmp_path_factory.mktemp("shared") / "var"
     settings = Settings(home=home, public_url=PUBLIC_URL, rate_limit_per_second=0)
-    initialise_home(settings)
-    opened = open_registry(settings)
+    opened = _accredited_registry(settings)
     try:
-        opened.issuers.add(ISSUER, "测试鉴定中心", datetime.now(UTC))
-        scope = make_scope(["6-31-*"], "CN-VQ-5", ["5", "4", "3"], date(2020, 1, 1))
-        opened.governance.record(SCOPE_GRANTED, {"issuer": ISSUER, "scope": scope.to_json()})
         publish_mappings(opened)
         issuing = Issuing(opened, opened.issuers.signer(ISSUER, datetime.now(UTC)), iter([1]))
         jws = issuing.sign()

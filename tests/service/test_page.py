@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -33,11 +32,6 @@ def demo(settings: Settings, registry: Registry) -> DemoResult:
     return load_demo(settings, datetime.now(UTC))
 
 
-@pytest.fixture
-def page(make_client: Callable[[Settings], TestClient], settings: Settings) -> TestClient:
-    return make_client(settings)
-
-
 def uuid_of(credential_id: str) -> str:
     return credential_id.removeprefix("urn:uuid:")
 
@@ -56,9 +50,9 @@ def visible(html: str) -> str:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_valid_demo_certificate_reads_valid_in_each_language(
-    demo: DemoResult, page: TestClient, lang: str
+    demo: DemoResult, client: TestClient, lang: str
 ) -> None:
-    response = page.get(f"/v/{uuid_of(demo.valid_id)}", params={"lang": lang})
+    response = client.get(f"/v/{uuid_of(demo.valid_id)}", params={"lang": lang})
     assert response.status_code == 200
     assert response.headers["content-language"] == lang
     assert result_of(response.text) == "valid"
@@ -74,19 +68,19 @@ def test_the_valid_demo_certificate_reads_valid_in_each_language(
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_revoked_demo_certificate_says_it_is_revoked(
-    demo: DemoResult, page: TestClient, lang: str
+    demo: DemoResult, client: TestClient, lang: str
 ) -> None:
-    response = page.get(f"/v/{uuid_of(demo.revoked_id)}", params={"lang": lang})
+    response = client.get(f"/v/{uuid_of(demo.revoked_id)}", params={"lang": lang})
     assert result_of(response.text) == "invalid"
     reasons = re.findall(r'<li data-check="([a-z_]+)">', response.text)
     assert reasons == ["status"]
     assert TEXT["revoked"][lang] in visible(response.text)
 
 
-def test_accept_language_picks_the_page_language(demo: DemoResult, page: TestClient) -> None:
+def test_accept_language_picks_the_page_language(demo: DemoResult, client: TestClient) -> None:
     path = f"/v/{uuid_of(demo.valid_id)}"
     for header, lang in (("zh-HK,zh;q=0.8", "zh-Hant"), ("en-GB", "en"), ("fr", "zh-Hans")):
-        response = page.get(path, headers={"Accept-Language": header})
+        response = client.get(path, headers={"Accept-Language": header})
         assert response.headers["content-language"] == lang, header
 
 
@@ -98,19 +92,19 @@ def tampered(jws: str) -> str:
 
 
 def test_a_tampered_certificate_pasted_in_the_search_box_is_invalid(
-    demo: DemoResult, page: TestClient
+    demo: DemoResult, client: TestClient
 ) -> None:
-    stored = page.get(f"/v1/credentials/{uuid_of(demo.valid_id)}").json()
-    response = page.get("/v", params={"q": tampered(stored["jws"]), "lang": "en"})
+    stored = client.get(f"/v1/credentials/{uuid_of(demo.valid_id)}").json()
+    response = client.get("/v", params={"q": tampered(stored["jws"]), "lang": "en"})
     assert result_of(response.text) == "invalid"
     assert re.findall(r'<li data-check="([a-z_]+)">', response.text)[0] == "signature"
-    genuine = page.get("/v", params={"q": stored["jws"], "lang": "en"})
+    genuine = client.get("/v", params={"q": stored["jws"], "lang": "en"})
     assert result_of(genuine.text) == "valid"
 
 
-def test_a_scanned_verify_url_goes_to_its_page(demo: DemoResult, page: TestClient) -> None:
+def test_a_scanned_verify_url_goes_to_its_page(demo: DemoResult, client: TestClient) -> None:
     credential = uuid_of(demo.valid_id)
-    response = page.get(
+    response = client.get(
         "/v",
         params={"q": f"  {PUBLIC_URL}/v/{credential.upper()}\r\n", "lang": "en"},
         follow_redirects=False,
@@ -120,14 +114,14 @@ def test_a_scanned_verify_url_goes_to_its_page(demo: DemoResult, page: TestClien
 
 
 def test_the_id_card_check_matches_only_the_holders_number(
-    demo: DemoResult, page: TestClient, caplog: pytest.LogCaptureFixture
+    demo: DemoResult, client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = f"/v/{uuid_of(demo.valid_id)}?lang=en"
     number = demo_national_id(1)
     caplog.set_level(logging.DEBUG)
-    right = page.post(path, content=f"national_id={number}", headers=_FORM)
+    right = client.post(path, content=f"national_id={number}", headers=_FORM)
     assert 'id="id_result"' in right.text and TEXT["id_matches"]["en"] in right.text
-    wrong = page.post(path, content=f"national_id={demo_national_id(2)}", headers=_FORM)
+    wrong = client.post(path, content=f"national_id={demo_national_id(2)}", headers=_FORM)
     assert TEXT["id_differs"]["en"] in wrong.text
     assert number not in right.text
     assert number not in caplog.text
@@ -136,29 +130,29 @@ def test_the_id_card_check_matches_only_the_holders_number(
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-def test_an_unknown_certificate_is_a_404_page(demo: DemoResult, page: TestClient) -> None:
-    response = page.get("/v/00000000-0000-4000-8000-000000000000", params={"lang": "en"})
+def test_an_unknown_certificate_is_a_404_page(demo: DemoResult, client: TestClient) -> None:
+    response = client.get("/v/00000000-0000-4000-8000-000000000000", params={"lang": "en"})
     assert response.status_code == 404
     assert result_of(response.text) == "not_found"
     assert TEXT["not_found"]["en"] in response.text
 
 
-def test_the_page_loads_nothing_from_elsewhere(demo: DemoResult, page: TestClient) -> None:
-    html = page.get(f"/v/{uuid_of(demo.valid_id)}").text
+def test_the_page_loads_nothing_from_elsewhere(demo: DemoResult, client: TestClient) -> None:
+    html = client.get(f"/v/{uuid_of(demo.valid_id)}").text
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<script" not in html
 
 
-def test_the_qr_code_decodes_to_the_verify_url(demo: DemoResult, page: TestClient) -> None:
+def test_the_qr_code_decodes_to_the_verify_url(demo: DemoResult, client: TestClient) -> None:
     credential = uuid_of(demo.valid_id)
-    png = page.get(f"/v/{credential}/qr.png")
+    png = client.get(f"/v/{credential}/qr.png")
     assert png.headers["content-type"] == "image/png"
     (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
     assert barcode.text == f"{PUBLIC_URL}/v/{credential}"
-    svg = page.get(f"/v/{credential}/qr.svg")
+    svg = client.get(f"/v/{credential}/qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.lstrip().startswith("<svg")
-    missing = page.get("/v/00000000-0000-4000-8000-000000000000/qr.png")
+    missing = client.get("/v/00000000-0000-4000-8000-000000000000/qr.png")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
 

@@ -14,10 +14,11 @@ from typing import Any
 from registry.issuance import stored_evidence
 from registry.service.problems import Problem
 from registry.service.state import ServiceState
+from registry.store import StoredCredentialView
 from schemas.governance import ACTIVE
 from schemas.instants import format_instant_ms
 
-__all__ = ["StoredRecord", "credential_urn", "stored_record"]
+__all__ = ["StoredRecord", "credential_urn", "stored_jws", "stored_record"]
 
 
 def credential_urn(credential_id: uuid.UUID) -> str:
@@ -46,14 +47,22 @@ class StoredRecord:
         }
 
 
+def stored_jws(state: ServiceState, urn: str) -> tuple[StoredCredentialView, str]:
+    """The stored credential and its JWS; raises the ``credential-not-found`` problem for an id
+    never logged or erased since."""
+    with state.lock:
+        stored = state.registry.log.store.credential(urn)
+    if stored is None or stored.jws is None:
+        raise Problem("credential-not-found", f"no credential {urn}")
+    return stored, stored.jws
+
+
 def stored_record(state: ServiceState, credential_id: uuid.UUID) -> StoredRecord:
     """Raises the ``credential-not-found`` problem for an id never logged or erased since."""
     urn = credential_urn(credential_id)
     registry = state.registry
+    stored, jws = stored_jws(state, urn)
     with state.lock:
-        stored = registry.log.store.credential(urn)
-        if stored is None or stored.jws is None:
-            raise Problem("credential-not-found", f"no credential {urn}")
         evidence = stored_evidence(registry.log, stored.log_index)
         directory, _ = registry.governance.directory_below()
         record = directory.credential_status.get(urn)
@@ -63,4 +72,4 @@ def stored_record(state: ServiceState, credential_id: uuid.UUID) -> StoredRecord
         "reason": last.reason if last else None,
         "since": format_instant_ms(last.at) if last else None,
     }
-    return StoredRecord(urn, stored.issuer_id, stored.jws, status, evidence)
+    return StoredRecord(urn, stored.issuer_id, jws, status, evidence)

@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from registry.issuance import stored_evidence
-from registry.service.records import StoredRecord, stored_record
+from registry.service.records import StoredRecord, credential_urn, stored_jws
 from registry.service.state import ServiceState
 from schemas.log_entry import LogEvidence, parse_log_evidence
 from verifier import CheckFailed, VerificationReport, verify_credential
@@ -96,8 +96,11 @@ def report_for_stored(
     target: str | None = None,
 ) -> VerificationReport:
     """The report on the credential the registry holds as ``credential_id``; raises the
-    ``credential-not-found`` problem when it holds none."""
-    return report_for_record(state, stored_record(state, credential_id), at, target)
+    ``credential-not-found`` problem when it holds none. Its status is the report's (from the
+    trust bundle), so the directory is not read, and its evidence is the kept one."""
+    urn = credential_urn(credential_id)
+    _, jws = stored_jws(state, urn)
+    return _verify(state, jws.encode("ascii"), _evidence_for_id(state, urn), at, target)
 
 
 def report_for_record(

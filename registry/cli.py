@@ -21,7 +21,7 @@ from issuer.batch import issue_batch
 from issuer.errors import RowError
 from issuer.keys import read_private_key
 from issuer.output import PROOF_SUFFIX, open_sink
-from registry.authority import initialise_home, open_registry
+from registry.authority import initialise_home
 from registry.bundle import export_bundle
 from registry.cli_governance import (
     bundle_app,
@@ -29,7 +29,7 @@ from registry.cli_governance import (
     parse_time,
     recognition_app,
     register_status_commands,
-    utc_now,
+    registry,
 )
 from registry.cli_log import log_app
 from registry.cli_support import (
@@ -41,6 +41,7 @@ from registry.cli_support import (
     say,
 )
 from registry.demo import load_demo
+from registry.governance import utc_now
 from registry.issuance import LoggedSink
 from registry.settings import Settings, load_settings
 from schemas.credential import BEIJING
@@ -178,33 +179,31 @@ def issue(
             if occupations
             else builtin_occupation_table(edition)
         )
-        initialise_home(settings)
-        opened = open_registry(settings)
-        signer = opened.issuers.signer(issuer_id, utc_now())
-        with _ProgressBar(err.is_terminal) as bar:
-            sink = LoggedSink(
-                open_sink(out),
-                opened.log,
-                issuer_id=signer.issuer_id,
-                kid=signer.kid,
-                spool_dir=out if out.suffix != ".jsonl" else out.parent,
-                on_progress=lambda done, total: bar.update("log", done, total),
-            )
-            summary = issue_batch(
-                csv_path,
-                signer,
-                sink,
-                occupations=table,
-                framework=builtin_framework(framework),
-                today=datetime.now(BEIJING).date(),
-                skip_invalid=skip_invalid,
-                on_error=on_error,
-                on_extra_columns=on_extra,
-                on_progress=bar.update,
-                allocate_status=opened.status.allocate,
-                scopes=opened.issuers.get(issuer_id).scopes,
-            )
-        opened.close()
+        with registry(settings) as opened:
+            signer = opened.issuers.signer(issuer_id, utc_now())
+            with _ProgressBar(err.is_terminal) as bar:
+                sink = LoggedSink(
+                    open_sink(out),
+                    opened.log,
+                    issuer_id=signer.issuer_id,
+                    kid=signer.kid,
+                    spool_dir=out if out.suffix != ".jsonl" else out.parent,
+                    on_progress=lambda done, total: bar.update("log", done, total),
+                )
+                summary = issue_batch(
+                    csv_path,
+                    signer,
+                    sink,
+                    occupations=table,
+                    framework=builtin_framework(framework),
+                    today=datetime.now(BEIJING).date(),
+                    skip_invalid=skip_invalid,
+                    on_error=on_error,
+                    on_extra_columns=on_extra,
+                    on_progress=bar.update,
+                    allocate_status=opened.status.allocate,
+                    scopes=opened.issuers.get(issuer_id).scopes,
+                )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
     say(f"signed {summary.signed} credential(s) into {out}{skipped}")
 
@@ -255,12 +254,8 @@ def _trust(bundle: Path | None, authority: str | None, settings: Settings) -> Tr
     """``--bundle`` checked against the pinned ``--authority`` key (default: this registry's),
     or, with no ``--bundle``, a bundle made now from the local registry."""
     if bundle is None:
-        initialise_home(settings)
-        opened = open_registry(settings)
-        try:
+        with registry(settings) as opened:
             token = export_bundle(opened.governance, opened.status, opened.authority_key, utc_now())
-        finally:
-            opened.close()
     else:
         token = bundle.read_text(encoding="ascii", errors="replace")
     if authority is None:

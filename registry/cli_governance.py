@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,8 @@ import typer
 from registry.authority import Registry, initialise_home, open_registry
 from registry.bundle import export_bundle
 from registry.cli_support import bad_input_exits, fail, print_json
-from registry.settings import load_settings
+from registry.governance import utc_now
+from registry.settings import Settings, load_settings
 from registry.status import set_credential_status
 from schemas.credential import BEIJING, parse_calendar_date
 from schemas.frameworks import DEFAULT_FRAMEWORK
@@ -24,7 +25,14 @@ from schemas.recognition import parse_mapping
 from schemas.scope import make_scope
 from schemas.strict_json import parse_strict_json
 
-__all__ = ["bundle_app", "issuer_app", "recognition_app", "register_status_commands"]
+__all__ = [
+    "bundle_app",
+    "issuer_app",
+    "parse_time",
+    "recognition_app",
+    "register_status_commands",
+    "registry",
+]
 
 issuer_app = typer.Typer(no_args_is_help=True, help="Issuing bodies, their scopes and keys.")
 bundle_app = typer.Typer(no_args_is_help=True, help="Trust bundles for offline verification.")
@@ -32,13 +40,11 @@ recognition_app = typer.Typer(no_args_is_help=True, help="Recognition mappings."
 _MAX_MAPPING_BYTES = 1 << 20
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @contextmanager
-def registry() -> Iterator[Registry]:
-    settings = load_settings()
+def registry(settings: Settings | None = None) -> Iterator[Registry]:
+    """The registry under ``settings`` (default: the environment's), its home made first, and
+    closed however the block ends."""
+    settings = settings or load_settings()
     with bad_input_exits():
         initialise_home(settings)
         opened = open_registry(settings)

@@ -25,7 +25,7 @@ from schemas.governance import CHANGE_TYP, Directory, change_body, read_change
 from schemas.instants import format_instant_ms
 from schemas.signed_json import AuthorityKey, sign_detached
 
-__all__ = ["Governance"]
+__all__ = ["Governance", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -74,8 +74,7 @@ class Governance:
     def directory(self, as_of: datetime | None = None) -> Directory:
         """The directory now, or as it stood at ``as_of`` (from the changes logged by then)."""
         if as_of is None:
-            self._folded = max(self._folded, self._fold(self._directory, self._folded, None, None))
-            return self._directory
+            return self.directory_below()[0]
         past = Directory(self._frameworks)
         self._fold(past, 0, None, int(as_of.timestamp() * 1000))
         return past

@@ -333,16 +333,11 @@ class SqlLogStore:
             return self._read_head(connection, lock=False)
 
     def size(self) -> int:
-        # A bare DB-API cursor: one statement needs no transaction of its own, and the
+        # A bare driver cursor: one statement needs no transaction of its own, and the
         # service asks this on every verification.
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
+        with self._cursor() as cursor:
             cursor.execute(_HEAD_SIZE)
             row = cursor.fetchone()
-            cursor.close()
-        finally:
-            connection.close()
         size = row[0] if row else None
         if size is None:
             raise LogStateError("the log has no head row: run `skillcert init`")

@@ -155,6 +155,9 @@ def _check_key(
 _ScopeAnswer = tuple[ScopeDecision, str, str]
 _SCOPE_MEMO: dict[int, tuple[IssuerRecord, dict[tuple[str, str, str, str], _ScopeAnswer]]] = {}
 _SCOPE_MEMO_ISSUERS = 256
+_SCOPE_MEMO_ANSWERS = 4096
+"""Per issuer: a long-running service meets a new day every day, so the answers kept are
+bounded too."""
 
 
 def _scope_decision(issuer: IssuerRecord, claims: CredentialClaims, day: str) -> _ScopeAnswer:
@@ -170,6 +173,8 @@ def _scope_decision(issuer: IssuerRecord, claims: CredentialClaims, day: str) ->
     key = (claims.occupation_code, claims.framework, claims.level_code, day)
     answer = held[1].get(key)
     if answer is None:
+        if len(held[1]) >= _SCOPE_MEMO_ANSWERS:
+            held[1].clear()
         decision = check_scope(
             issuer.scopes,
             occupation_code=claims.occupation_code,

@@ -15,10 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from registry.authority import Registry
 from registry.bundle import export_bundle
+from registry.governance import utc_now
 from schemas.trust_bundle import TrustBundle, read_trust_bundle
 
 __all__ = ["TrustCache", "TrustMaterial"]
@@ -44,10 +45,6 @@ class TrustMaterial:
     the size stands still nothing the bundle holds can have changed."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TrustCache:
     """The current ``TrustMaterial`` of ``registry``; reads the registry under ``lock``."""
 
@@ -57,7 +54,7 @@ class TrustCache:
         lock: threading.RLock,
         refresh_seconds: float,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._registry = registry
         self._lock = lock

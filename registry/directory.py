@@ -62,6 +62,10 @@ class IssuerKeys:
         write_private_key(self._path(kid), key)
         return kid, key
 
+    def remove(self, kid: str) -> None:
+        """Delete the key file of a key that was never logged: no record may name it."""
+        self._path(kid).unlink(missing_ok=True)
+
     def read(self, kid: str) -> Ed25519PrivateKey:
         path = self._path(kid)
         if not path.exists():
@@ -94,11 +98,18 @@ class IssuerRegistry:
         if issuer_id in self.governance.directory().issuers:
             raise IssuerExists(f"issuer {issuer_id} already exists")
         at = _ms(now)
-        self.governance.record(ISSUER_REGISTERED, {"issuer": issuer_id, "name": name.strip()}, at)
         kid, key = self.keys.create(issuer_id)
-        self.governance.record(
-            KEY_ADDED, {"issuer": issuer_id, "key": _key_record(kid, key, at)}, at
-        )
+        try:
+            self.governance.record_together(
+                [
+                    (ISSUER_REGISTERED, {"issuer": issuer_id, "name": name.strip()}),
+                    (KEY_ADDED, {"issuer": issuer_id, "key": _key_record(kid, key, at)}),
+                ],
+                at,
+            )
+        except BaseException:
+            self.keys.remove(kid)
+            raise
         return self.get(issuer_id)
 
     def rotate_key(self, issuer_id: str, now: datetime) -> str:

@@ -10,7 +10,7 @@ revocations of one credential, a scope for an issuer withdrawn a moment before).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,19 +91,32 @@ class Governance:
     def record(self, kind: str, fields: Mapping[str, Any], at: datetime | None = None) -> Receipt:
         """Sign the change ``{"type": kind, "at": at or now, **fields}``, check it against the
         directory at the head it will extend, and append it. Raises ``GovernanceRefused``."""
-        change = {"type": kind, "at": format_instant_ms(at or self._clock()), **fields}
-        signature = sign_detached(change, self._key, CHANGE_TYP)
+        (receipt,) = self.record_together([(kind, fields)], at)
+        return receipt
+
+    def record_together(
+        self, changes: Sequence[tuple[str, Mapping[str, Any]]], at: datetime | None = None
+    ) -> list[Receipt]:
+        """``record`` for changes that only make sense together (an issuer and its first key):
+        each is checked against the directory as the ones before it leave it, and all are
+        appended in one transaction, or none is."""
+        stamp = format_instant_ms(at or self._clock())
+        signed = []
+        for kind, fields in changes:
+            change = {"type": kind, "at": stamp, **fields}
+            signed.append((kind, change, sign_detached(change, self._key, CHANGE_TYP)))
 
         def check(head: Head) -> None:
             self._folded = self._fold(self._directory, self._folded, head.size, None)
             trial = _copy(self._directory)
-            try:
-                trial.apply(change)
-            except SchemaError as exc:
-                raise GovernanceRefused(str(exc)) from exc
+            for _, change, _ in signed:
+                try:
+                    trial.apply(change)
+                except SchemaError as exc:
+                    raise GovernanceRefused(str(exc)) from exc
 
-        (receipt,) = self.log.append([Draft(kind, change_body(change, signature))], check=check)
-        return receipt
+        drafts = [Draft(kind, change_body(change, signature)) for kind, change, signature in signed]
+        return self.log.append(drafts, check=check)
 
 
 def _copy(directory: Directory) -> Directory:

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     trust_refresh_seconds: float = Field(default=60.0, gt=0)
     """Longest the service reuses the trust bundle it verifies with when no governance change
     has been logged meanwhile; the bundle's age is reported in every verification."""
+    trust_check_seconds: float = Field(default=1.0, ge=0)
+    """How long a worker verifies with its trust bundle before asking the log whether a change
+    has been logged since (by another worker or the CLI; its own writes it sees at once); 0
+    asks on every request."""
     governance_max_skew_seconds: int = Field(default=300, ge=1)
     """How far from the registry's clock the ``at`` of a change sent over HTTP may lie: an old
     signed change (every one is public in the log) cannot be replayed."""

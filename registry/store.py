@@ -333,8 +333,8 @@ class SqlLogStore:
             return self._read_head(connection, lock=False)
 
     def size(self) -> int:
-        # A bare driver cursor: one statement needs no transaction of its own, and the
-        # service asks this on every verification.
+        # A bare driver cursor: one statement needs no transaction of its own, and each
+        # service worker asks this about once a second (registry.service.trust).
         with self._cursor() as cursor:
             cursor.execute(_HEAD_SIZE)
             row = cursor.fetchone()

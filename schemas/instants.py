@@ -26,7 +26,10 @@ _INSTANT_MS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}
 
 
 def format_instant(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``YYYY-MM-DDTHH:MM:SSZ`` in UTC, fractions dropped. ``isoformat`` rather than
+    ``strftime``: a verification report formats several, and ``strftime`` costs three times as
+    much."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse_instant(
@@ -46,8 +49,8 @@ def parse_instant(
 
 
 def format_instant_ms(instant: datetime) -> str:
-    utc = instant.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    """``YYYY-MM-DDTHH:MM:SS.sssZ`` in UTC, the fraction truncated to milliseconds."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_instant_ms(

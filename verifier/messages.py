@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["LANGUAGES", "check_messages"]
+__all__ = ["LANGUAGES", "accreditation_period", "check_messages"]
 
 LANGUAGES: tuple[str, ...] = ("en", "zh-Hans", "zh-Hant")
 
@@ -308,14 +308,35 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
 }
 
 
+_PERIODS: dict[str, tuple[str, str]] = {
+    "en": ("from {start} to {end} inclusive", "from {start}, no end date"),
+    "zh-Hans": ("{start} 至 {end}", "{start} 起长期有效"),
+    "zh-Hant": ("{start} 至 {end}", "{start} 起長期有效"),
+}
+
+
+def accreditation_period(language: str, start: str, end: str | None) -> str:
+    """An accreditation period (ISO dates, ``end`` inclusive or none) in ``language``: the
+    messages and the verify page tell it in the reader's language, never in the English of the
+    ``period`` param."""
+    closed, open_ended = _PERIODS[language]
+    return closed.format(start=start, end=end) if end else open_ended.format(start=start)
+
+
 def check_messages(code: str, params: Mapping[str, str]) -> dict[str, str]:
     """The message for ``code`` in every language, with ``{name}`` placeholders filled from params.
 
     Raises ``KeyError`` for an unknown code or a placeholder missing from ``params``; extra
     params are ignored. Values are inserted as they are: braces in a value are not expanded.
+    A ``period`` is told by ``accreditation_period`` when ``scope_from`` is among the params.
     """
     templates = _CATALOGUE[code]
-    return {
-        lang: template.format_map(params)
-        for lang, template in zip(LANGUAGES, templates, strict=True)
-    }
+    start = params.get("scope_from")
+    messages = {}
+    for lang, template in zip(LANGUAGES, templates, strict=True):
+        values = params
+        if start:
+            period = accreditation_period(lang, start, params.get("scope_until"))
+            values = {**params, "period": period}
+        messages[lang] = template.format_map(values)
+    return messages

@@ -83,6 +83,14 @@ def _passed(check: str, message: str | Callable[[], str], **params: str) -> Chec
     return CheckResult(check, True, f"{check}.ok", message, params)
 
 
+# Passed checks that say nothing about the credential are the same every time.
+_FORMAT_OK = CheckResult("format", True, "format.ok", "well-formed VC-JOSE credential")
+_SIGNATURE_OK = CheckResult("signature", True, "signature.ok", "Ed25519 signature verifies")
+_VALIDITY_OK = CheckResult(
+    "validity_period", True, "validity_period.ok", "within its validity period"
+)
+
+
 def _read(parsed: ParsedJws, trust: TrustBundle) -> SkillCredential:
     try:
         credential = read_credential(parsed.payload)
@@ -436,7 +444,7 @@ def _checks(
             "issuer_known", f"signed with {issuer.id}'s key {record.kid}", issuer=issuer.name
         )
         _check_signature(parsed, record)
-        results["signature"] = _passed("signature", "Ed25519 signature verifies")
+        results["signature"] = _SIGNATURE_OK
     except CheckFailed as failure:
         _failed(results, failure)
         return False
@@ -484,16 +492,14 @@ def verify_credential(
     except CheckFailed as failure:
         _failed(results, failure)
     if parsed is not None and credential is not None:
-        results["format"] = _passed("format", "well-formed VC-JOSE credential")
+        results["format"] = _FORMAT_OK
         genuine = _checks(
             parsed, credential, raw, trust, now, evidence, status_lists or {}, max_age, results
         )
         if genuine:
             try:
                 _check_validity(credential, now)
-                results["validity_period"] = _passed(
-                    "validity_period", "within its validity period"
-                )
+                results["validity_period"] = _VALIDITY_OK
             except CheckFailed as failure:
                 _failed(results, failure)
         if target is not None and genuine:

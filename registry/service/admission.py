@@ -22,7 +22,9 @@ with a refused credential logs nothing, and the refusal names every refused one 
 Inside the append, with the log's head locked, the directory at that head is compared with the
 one the checks ran on; if a governance change was logged in between, the submission is decided
 again on the new directory. A credential logged by a concurrent submission, or a slot it took,
-fails the append on the database's unique keys, and the submission is decided again as well.
+fails the append on the database's unique keys, and the submission is decided again as well;
+so is one whose slot is found taken by a credential logged, under its own id, after it was read
+as unlogged.
 """
 
 from __future__ import annotations
@@ -158,6 +160,11 @@ class _Fresh:
 
 class _DirectoryMoved(Exception):
     pass
+
+
+class _LoggedMeanwhile(Exception):
+    """A candidate read as unlogged was logged by a concurrent submission before its slot was
+    looked up: its slot is its own, and deciding again finds it logged."""
 
 
 def admission_origin(log_origin: str) -> str:
@@ -372,9 +379,11 @@ def _passing(
             continue
         fresh.append(_Fresh(candidate, parsed, credential, slot))
     taken = status.taken(holder)
-    for item in fresh:
-        if item.slot in taken:
-            refusals.append(_taken(item.candidate.position, item.slot, "by a logged credential"))
+    held = [item for item in fresh if item.slot in taken]
+    if held and state.registry.log.store.credentials(item.credential.id for item in held):
+        raise _LoggedMeanwhile
+    for item in held:
+        refusals.append(_taken(item.candidate.position, item.slot, "by a logged credential"))
     return fresh
 
 
@@ -413,6 +422,7 @@ def _write(
         for position, credential_id, index in existing:
             evidence = stored_evidence(registry.log, index)
             admitted.append(Admitted(position, credential_id, False, evidence))
+    state.trust.invalidate()
     return sorted(admitted, key=lambda item: item.position)
 
 
@@ -420,10 +430,10 @@ def admit(state: ServiceState, tokens: Sequence[str]) -> list[Admitted]:
     """Log every credential of ``tokens`` (compact JWS text) that is not logged yet, in one
     transaction; raises ``AdmissionRefused`` (nothing logged) when any is refused."""
     for _ in range(_ATTEMPTS):
-        trust = state.trust.current()
-        existing, fresh = _decide(state, tokens, trust)
+        trust = state.trust.current(fresh=True)
         try:
+            existing, fresh = _decide(state, tokens, trust)
             return _write(state, existing, fresh, trust)
-        except (_DirectoryMoved, *_UNIQUE_VIOLATIONS):
+        except (_DirectoryMoved, _LoggedMeanwhile, *_UNIQUE_VIOLATIONS):
             continue
     raise LogStateError("the log kept changing while the submission was checked; submit again")

@@ -61,7 +61,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings=settings,
         registry=registry,
         lock=lock,
-        trust=TrustCache(registry, lock, settings.trust_refresh_seconds),
+        trust=TrustCache(
+            registry,
+            lock,
+            settings.trust_refresh_seconds,
+            check_seconds=settings.trust_check_seconds,
+        ),
         metrics=app.state.metrics,
         admission_key=Ed25519PrivateKey.generate(),
     )

@@ -33,10 +33,13 @@ from registry.service.page_text import LANGUAGE_NAMES, TEXT, choose_language
 from registry.service.problems import Problem
 from registry.service.records import StoredRecord, stored_record
 from registry.service.state import Service, ServiceState
+from registry.service.trust import TrustMaterial
 from registry.service.verification import report_for_record, report_for_token
 from schemas.errors import SchemaError
 from schemas.identity import national_id_matches
+from schemas.trust_bundle import TrustBundle
 from verifier import VerificationReport
+from verifier.messages import accreditation_period
 from verifier.verify import recognize_credential
 
 __all__ = ["router"]
@@ -68,14 +71,13 @@ def verify_url(state: ServiceState, credential_id: uuid.UUID) -> str:
 
 
 def _recognitions(
-    state: ServiceState, report: VerificationReport, language: str
+    trust: TrustBundle, report: VerificationReport, language: str
 ) -> list[tuple[str, str]]:
     """What each target framework's mappings say of the certificate today, for a genuine one."""
     credential = report.credential
     signature = next(check for check in report.checks if check.check == "signature")
     if credential is None or signature.ok is not True:
         return []
-    trust = state.trust.current().bundle
     now = datetime.now(UTC)
     answers = []
     for target in RECOGNITION_TARGETS:
@@ -90,7 +92,7 @@ def _recognitions(
 
 def _render(
     request: Request,
-    state: ServiceState,
+    trust: TrustMaterial,
     report: VerificationReport,
     language: str,
     *,
@@ -101,6 +103,7 @@ def _render(
 ) -> HTMLResponse:
     checks = {check.check: check for check in report.checks}
     logged = checks["log_inclusion"]
+    scope = checks["issuer_in_scope"].params
     html = _templates.get_template("verify.html").render(
         **_chrome(request, language),
         report=report,
@@ -108,10 +111,15 @@ def _render(
         failed=[(check.check, check.messages[language]) for check in report.failed],
         checks=[(check.check, check.ok, check.messages[language]) for check in report.checks],
         credential=report.credential,
-        scope=checks["issuer_in_scope"].params,
+        scope=scope,
+        scope_period=accreditation_period(
+            language, scope["scope_from"], scope.get("scope_until") or None
+        )
+        if scope.get("scope_from")
+        else None,
         status=record.status["status"] if record else None,
         log=logged.params if logged.ok else None,
-        recognitions=_recognitions(state, report, language),
+        recognitions=_recognitions(trust.bundle, report, language),
         credential_id=credential_id,
         id_check=id_check,
     )
@@ -149,8 +157,9 @@ def _page(
         if problem.kind.slug == "credential-not-found":
             return _not_found(request, language)
         raise
-    report = report_for_record(state, record)
-    return _render(request, state, report, language, record=record, credential_id=credential_id)
+    trust = state.trust.current()
+    report = report_for_record(state, record, trust=trust)
+    return _render(request, trust, report, language, record=record, credential_id=credential_id)
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
@@ -174,14 +183,15 @@ async def check_national_id(
         record = stored_record(state, credential_id)
     except Problem:
         return _not_found(request, language)
-    report = report_for_record(state, record)
+    trust = state.trust.current()
+    report = report_for_record(state, record, trust=trust)
     matches = None
     if report.credential is not None:
         claims = report.credential.claims
         matches = national_id_matches(number, claims.national_id_salt, claims.national_id_hash)
     return _render(
         request,
-        state,
+        trust,
         report,
         language,
         record=record,
@@ -207,8 +217,9 @@ def search(
         return RedirectResponse(f"/v/{target.lower()}?lang={language}", status_code=303)
     if not text:
         return _not_found(request, language)
-    report = report_for_token(state, text.encode("utf-8", "replace"))
-    return _render(request, state, report, language)
+    trust = state.trust.current()
+    report = report_for_token(state, text.encode("utf-8", "replace"), trust=trust)
+    return _render(request, trust, report, language)
 
 
 def _qr_target(state: ServiceState, credential_id: uuid.UUID) -> str:

@@ -45,16 +45,6 @@ TEXT: dict[str, dict[str, str]] = {
     "certificate_number": {"zh-Hans": "证书编号", "zh-Hant": "證書編號", "en": "Certificate no."},
     "issuer": {"zh-Hans": "发证机构", "zh-Hant": "發證機構", "en": "Issued by"},
     "accreditation": {"zh-Hans": "备案范围", "zh-Hant": "備案範圍", "en": "Accreditation"},
-    "scope_open": {
-        "zh-Hans": "{start} 起长期有效",
-        "zh-Hant": "{start} 起長期有效",
-        "en": "from {start}, no end date",
-    },
-    "scope_closed": {
-        "zh-Hans": "{start} 至 {end}",
-        "zh-Hant": "{start} 至 {end}",
-        "en": "{start} to {end}",
-    },
     "issued_on": {"zh-Hans": "发证日期", "zh-Hant": "發證日期", "en": "Issued on"},
     "valid_until": {"zh-Hans": "有效期至", "zh-Hant": "有效期至", "en": "Valid until"},
     "no_end": {"zh-Hans": "长期有效", "zh-Hant": "長期有效", "en": "No end date"},

@@ -152,5 +152,6 @@ def record_change(
         if kind == CREDENTIAL_STATUS:
             _check_pointers(registry, fields)
         receipt = registry.governance.record(kind, fields, at)
+    state.trust.invalidate()
     document = {"kind": kind, "index": receipt.index, "log": receipt_evidence(receipt)}
     return JSONResponse(document, status_code=201)

@@ -4,13 +4,19 @@ Every verification the API makes (``POST /v1/verify``, ``/v1/recognize``, the ve
 checks on a submitted credential) runs ``verify_credential`` on the bundle that
 ``GET /v1/trust-bundle`` serves, read back with the authority key, so the API's answer is the one
 any offline verifier holding that bundle would give. Building a bundle signs a status list
-credential per list, so one is kept and rebuilt when a governance change has been logged since
-(a revocation must show at once), when a status list has been started, or when it is older than
-``trust_refresh_seconds``.
+credential per list, so one is kept and rebuilt when a governance change has been logged since,
+when a status list has been started, or when it is older than ``trust_refresh_seconds``.
+
+Whether anything was logged is asked of the log (its size, one row) at most every
+``trust_check_seconds``, and at once after this process has written to the log: asking on every
+request cost a tenth of a verification's whole time in the service. A change logged through
+another worker or the CLI therefore shows within that time (a second by default); one made
+through this worker shows at once, and admission always asks.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -54,20 +60,49 @@ class TrustCache:
         lock: threading.RLock,
         refresh_seconds: float,
         *,
+        check_seconds: float = 0.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._registry = registry
         self._lock = lock
         self._refresh = refresh_seconds
+        self._check = check_seconds
         self._clock = clock
         self._held: TrustMaterial | None = None
+        self._checked = -math.inf
+        self._writes = 0
 
-    def current(self) -> TrustMaterial:
-        """The material, checked against the log's size on every call (one column of one row)
-        and against the directory and status lists only when the log has grown: folding and
-        counting lists on every verification cost more than verifying."""
+    def invalidate(self) -> None:
+        """Ask the log on the next call: this process has just written to it."""
+        with self._lock:
+            self._writes += 1
+            self._checked = -math.inf
+
+    def current(self, *, fresh: bool = False) -> TrustMaterial:
+        """The material, checked against the log's size (one column of one row) when the last
+        check is older than ``check_seconds`` or ``fresh`` is asked for, and against the
+        directory and status lists only when the log has grown: folding and counting lists on
+        every verification cost more than verifying."""
+        now = time.monotonic()
+        held = self._held
+        if (
+            not fresh
+            and held is not None
+            and now - self._checked < self._check
+            and now - held.built < self._refresh
+        ):
+            return held
+        writes = self._writes
+        held = self._current(self._registry.log.store.size())
+        # Set only once the material is known current, so no other thread takes an older one,
+        # and not over a write made since the size was read.
+        with self._lock:
+            if self._writes == writes:
+                self._checked = now
+        return held
+
+    def _current(self, size: int) -> TrustMaterial:
         registry = self._registry
-        size = registry.log.store.size()
         held = self._held
         if (
             held is not None

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from registry.issuance import stored_evidence
 from registry.service.records import StoredRecord, credential_urn, stored_jws
 from registry.service.state import ServiceState
+from registry.service.trust import TrustMaterial
 from schemas.log_entry import LogEvidence, parse_log_evidence
 from verifier import CheckFailed, VerificationReport, verify_credential
 from verifier.jws import parse_compact_jws
@@ -63,19 +64,27 @@ def _verify(
     evidence: LogEvidence | None,
     at: datetime | None,
     target: str | None,
+    trust: TrustMaterial | None,
 ) -> VerificationReport:
-    trust = state.trust.current()
+    material = trust or state.trust.current()
     report = verify_credential(
-        token, trust.bundle, at or datetime.now(UTC), evidence, target=target
+        token, material.bundle, at or datetime.now(UTC), evidence, target=target
     )
     state.metrics.verifications.labels(report.result.value).inc()
     return report
 
 
 def report_for_token(
-    state: ServiceState, token: bytes, at: datetime | None = None, target: str | None = None
+    state: ServiceState,
+    token: bytes,
+    at: datetime | None = None,
+    target: str | None = None,
+    *,
+    trust: TrustMaterial | None = None,
 ) -> VerificationReport:
-    """The report on ``token`` as of ``at`` (default now), with ``target`` recognition."""
+    """The report on ``token`` as of ``at`` (default now), with ``target`` recognition, on
+    ``trust`` (default the current material: a caller that reads the bundle again for more
+    answers passes the one it read, so that every answer comes from the same bundle)."""
     digest = hashlib.sha256(token).digest()
     evidence = state.evidence.get(digest)
     if evidence is None:
@@ -86,7 +95,7 @@ def report_for_token(
         evidence = _evidence_for_id(state, named)
         if evidence is not None:
             _remember(state.evidence, digest, evidence)
-    return _verify(state, token, evidence, at, target)
+    return _verify(state, token, evidence, at, target, trust)
 
 
 def report_for_stored(
@@ -100,12 +109,16 @@ def report_for_stored(
     trust bundle), so the directory is not read, and its evidence is the kept one."""
     urn = credential_urn(credential_id)
     _, jws = stored_jws(state, urn)
-    return _verify(state, jws.encode("ascii"), _evidence_for_id(state, urn), at, target)
+    return _verify(state, jws.encode("ascii"), _evidence_for_id(state, urn), at, target, None)
 
 
 def report_for_record(
-    state: ServiceState, record: StoredRecord, at: datetime | None = None, target: str | None = None
+    state: ServiceState,
+    record: StoredRecord,
+    *,
+    trust: TrustMaterial | None = None,
 ) -> VerificationReport:
-    """The report on a credential already read from the store, with the evidence read with it."""
+    """The report now on a credential already read from the store, with the evidence read with
+    it, on ``trust`` as for ``report_for_token``."""
     evidence = parse_log_evidence(record.evidence)
-    return _verify(state, record.jws.encode("ascii"), evidence, at, target)
+    return _verify(state, record.jws.encode("ascii"), evidence, None, None, trust)

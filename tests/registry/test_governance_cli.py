@@ -83,14 +83,43 @@ def _accredit(*scope: str) -> None:
     ok("issuer", "scope", ISSUER, *scope)
 
 
-def _entries() -> int:
-    audit = json.loads(ok("log", "audit", "--json"))
+def _audit() -> dict[str, Any]:
+    audit: dict[str, Any] = json.loads(ok("log", "audit", "--json"))
     assert audit["ok"] is True
-    return int(audit["entries"])
+    return audit
+
+
+def _entries() -> int:
+    return int(_audit()["entries"])
 
 
 def _logged_at(credential: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(credential["log"]["entry"]["ts"] / 1000, UTC)
+
+
+def test_an_issuer_and_its_first_key_are_logged_in_one_transaction(home: Path) -> None:
+    before = _audit()
+    ok("issuer", "add", "--id", ISSUER, "--name", "治理测试中心")
+    after = _audit()
+    assert after["entries"] == before["entries"] + 2
+    assert after["checkpoints"] == before["checkpoints"] + 1
+    (issuer,) = json.loads(ok("issuer", "list", "--json"))
+    assert issuer["id"] == ISSUER and len(issuer["keys"]) == 1
+
+
+def test_an_issuer_whose_first_key_is_refused_is_not_logged_at_all(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure between the two changes leaves neither, and no key file for a key no record
+    names."""
+    monkeypatch.setattr(
+        "registry.directory._key_record", lambda kid, key, at: {"kid": kid, "jwk": {}}
+    )
+    before = _audit()
+    assert "key" in refused("issuer", "add", "--id", ISSUER, "--name", "治理测试中心")
+    assert _audit()["entries"] == before["entries"]
+    assert json.loads(ok("issuer", "list", "--json")) == []
+    assert not list((home / "keys" / "issuers").rglob("*.pem"))
 
 
 def test_rows_outside_the_scope_are_refused_naming_row_and_field(

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from registry.database import is_sqlite, make_engine
@@ -252,6 +253,32 @@ def test_a_credential_can_be_erased_without_touching_the_log(
     assert store.head() == head
     assert store.entries(1, 2) == [receipts[1].entry]
     assert store.credential("urn:uuid:9") is None
+
+
+def _issuance(n: int, *claims: tuple[int, int]) -> Draft:
+    return Draft(
+        "issuance",
+        {"credential_id": f"urn:uuid:{n}"},
+        (f"urn:uuid:{n}", "urn:x", f"jws{n}"),
+        claims,
+    )
+
+
+def test_a_taken_status_slot_rolls_back_the_whole_batch(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    """A credential's status list slots are claimed in its batch's transaction: a slot already
+    taken refuses the batch, and nothing of it stays, the other credentials' slots included."""
+    log.append([_issuance(0, (1, 5))])
+    head = store.head()
+    with pytest.raises(IntegrityError):
+        log.append([_issuance(1, (1, 6)), _issuance(2, (1, 5))])
+    assert store.head() == head
+    assert store.credential("urn:uuid:1") is None
+    assert store.credential("urn:uuid:2") is None
+    assert [c.size for c in store.checkpoints()] == [1]
+    (receipt,) = log.append([_issuance(3, (1, 6))])
+    assert receipt.index == 1
 
 
 json_bodies = st.recursive(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -83,6 +85,24 @@ def test_b64url_decodes_canonical_text() -> None:
 @given(st.binary(max_size=200))
 def test_b64url_round_trip(data: bytes) -> None:
     assert b64url_decode(b64url_encode(data)) == data
+
+
+def _reference_b64url_decode(text: str) -> bytes | None:
+    """RFC 4648 §5 read literally: the URL alphabet only, no padding, zero spare bits."""
+    if len(text) % 4 == 1 or not re.fullmatch(r"[A-Za-z0-9_-]*", text, flags=re.ASCII):
+        return None
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return decoded if base64.urlsafe_b64encode(decoded).decode().rstrip("=") == text else None
+
+
+@given(st.text(alphabet="AQgw_-9Zz+/= \n!é\x00", max_size=24))
+def test_b64url_accepts_exactly_what_the_rfc_allows(text: str) -> None:
+    expected = _reference_b64url_decode(text)
+    if expected is None:
+        with pytest.raises(MalformedDocument):
+            b64url_decode(text)
+    else:
+        assert b64url_decode(text) == expected
 
 
 @given(st.binary(min_size=1, max_size=64), st.data())

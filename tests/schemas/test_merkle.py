@@ -206,7 +206,7 @@ def test_probe_sets_hold_both_outcomes() -> None:
 def test_every_small_root() -> None:
     tree, ref = _fixture(SMALL)
     for size in range(SMALL + 1):
-        assert tree_root(size, tree.node_at) == ref.mth(0, size)
+        assert tree_root(size, tree.node_at) == ref.mth(0, size) == tree.root(size)
     assert tree_root(0, tree.node_at) == EMPTY_ROOT == _h(b"")
 
 
@@ -217,7 +217,7 @@ def test_every_small_inclusion_proof() -> None:
         for index in range(size):
             leaf = tree.node_at(0, index)
             proof = inclusion_proof(index, size, tree.node_at)
-            assert proof == ref.path(index, 0, size)
+            assert proof == ref.path(index, 0, size) == tree.inclusion_proof(index, size)
             assert root_from_inclusion_proof(leaf, index, size, proof) == root
             verify_inclusion(leaf, index, size, proof, root)
             for position in range(len(proof)):
@@ -245,7 +245,7 @@ def test_every_small_consistency_proof() -> None:
     for new in range(SMALL + 1):
         for old in range(1, new + 1):
             proof = consistency_proof(old, new, tree.node_at)
-            assert proof == ref.proof(old, new)
+            assert proof == ref.proof(old, new) == tree.consistency_proof(old, new)
             verify_consistency(old, new, roots[old], roots[new], proof)
             for position in range(len(proof)):
                 with pytest.raises(InvalidProof):
@@ -295,8 +295,13 @@ def test_malformed_requests() -> None:
         verify_consistency(3, 3, root, root, [root])
     with pytest.raises(MalformedProof):
         tree_root(-1, tree.node_at)
-    with pytest.raises(MalformedProof):
-        tree.root(SMALL + 1)
+    for size in (-1, SMALL + 1):
+        with pytest.raises(MalformedProof):
+            tree.root(size)
+        with pytest.raises(MalformedProof):
+            tree.inclusion_proof(0, size)
+        with pytest.raises(MalformedProof):
+            tree.consistency_proof(1, size)
 
 
 def test_subtree_root_takes_only_tree_shaped_ranges() -> None:
@@ -392,16 +397,16 @@ def test_large_trees_match_the_reference(data: st.DataObject) -> None:
     index = data.draw(st.integers(0, size - 1), label="index")
     old = data.draw(st.integers(1, size), label="old")
     root = tree_root(size, tree.node_at)
-    assert root == ref.mth(0, size)
+    assert root == ref.mth(0, size) == tree.root(size)
     proof = inclusion_proof(index, size, tree.node_at)
-    assert proof == ref.path(index, 0, size)
+    assert proof == ref.path(index, 0, size) == tree.inclusion_proof(index, size)
     verify_inclusion(tree.node_at(0, index), index, size, proof, root)
     if proof:
         position = data.draw(st.integers(0, len(proof) - 1), label="flip")
         with pytest.raises(InvalidProof):
             verify_inclusion(tree.node_at(0, index), index, size, _flip(proof, position), root)
     proof = consistency_proof(old, size, tree.node_at)
-    assert proof == ref.proof(old, size)
+    assert proof == ref.proof(old, size) == tree.consistency_proof(old, size)
     verify_consistency(old, size, ref.mth(0, old), root, proof)
     if proof:
         position = data.draw(st.integers(0, len(proof) - 1), label="flip")

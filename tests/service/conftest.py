@@ -56,12 +56,15 @@ VC_JWT = {"content-type": "application/vc+jwt"}
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Rate limiting off: the tests that want it turn it on."""
+    """Rate limiting off, and the log asked on every request whether the trust bundle is
+    current, since the tests change the registry beside the app, as the CLI would: the tests
+    that want either behaviour turn it on."""
     return Settings(
         home=tmp_path / "var",
         database_url=database_url,
         public_url=PUBLIC_URL,
         rate_limit_per_second=0,
+        trust_check_seconds=0,
     )
 
 

@@ -77,6 +77,18 @@ def test_a_signed_revocation_is_logged_and_takes_effect(
     assert log_size(registry) == size + 1
 
 
+def test_a_revocation_through_the_service_shows_at_once_between_log_checks(
+    make_client: Any, settings: Settings, registry: Registry, issuing: Issuing
+) -> None:
+    client = make_client(settings.model_copy(update={"trust_check_seconds": 3600}))
+    credential_id = _logged(client, issuing)
+    uuid = credential_id.removeprefix("urn:uuid:")
+    assert client.post("/v1/verify", json={"id": uuid}).json()["result"] == "valid"
+    response = _post(client, _revocation(registry, credential_id), authority_key(settings))
+    assert response.status_code == 201, response.text
+    assert client.post("/v1/verify", json={"id": uuid}).json()["result"] == "invalid"
+
+
 def test_a_scope_granted_over_http_admits_credentials_in_it(
     client: TestClient, settings: Settings, issuing: Issuing
 ) -> None:

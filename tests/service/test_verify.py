@@ -4,6 +4,7 @@ credential is named."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from registry.settings import Settings
 from registry.status import set_credential_status
 from schemas.log_entry import parse_log_evidence
 from tests.service.conftest import (
+    ISSUER,
     VC_JWT,
     Issuing,
     SharedService,
@@ -163,3 +165,28 @@ def test_the_bundle_is_rebuilt_after_its_refresh_time(
     assert client.get("/v1/trust-bundle").text != first
     bundle = trust_from(client, settings)
     assert datetime.now(UTC) - bundle.issued_at < timedelta(seconds=5)
+
+
+def test_a_change_made_beside_the_service_shows_once_the_log_is_asked(
+    make_client: Any, settings: Settings, issuing: Issuing
+) -> None:
+    """Between checks a worker answers from the bundle it holds; admission always asks the log,
+    and after that the change is in every answer."""
+    client = make_client(settings.model_copy(update={"trust_check_seconds": 3600}))
+    assert trust_from(client, settings).issuers[ISSUER].status == "active"
+    jws = issuing.sign()
+    issuing.registry.issuers.set_status(ISSUER, "suspended", "audit", datetime.now(UTC))
+    assert trust_from(client, settings).issuers[ISSUER].status == "active"
+    refused = client.post("/v1/credentials", content=jws, headers=VC_JWT)
+    assert_problem(refused, "credential-out-of-scope")
+    assert trust_from(client, settings).issuers[ISSUER].status == "suspended"
+
+
+def test_a_change_made_beside_the_service_shows_within_the_check_interval(
+    make_client: Any, settings: Settings, issuing: Issuing
+) -> None:
+    client = make_client(settings.model_copy(update={"trust_check_seconds": 0.05}))
+    assert trust_from(client, settings).issuers[ISSUER].status == "active"
+    issuing.registry.issuers.set_status(ISSUER, "suspended", "audit", datetime.now(UTC))
+    time.sleep(0.1)
+    assert trust_from(client, settings).issuers[ISSUER].status == "suspended"

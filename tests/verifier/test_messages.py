@@ -201,3 +201,37 @@ def test_revoked_reads_plainly() -> None:
     assert messages["zh-Hans"].startswith("此证书已被撤销（")
     assert messages["zh-Hant"].startswith("此證書已被撤銷（")
     assert all("2026-11-23T08:00:00Z" in message for message in messages.values())
+
+
+@pytest.mark.parametrize("code", ["issuer_in_scope.ok", "issuer_in_scope.outside_period"])
+@pytest.mark.parametrize(
+    ("until", "expected"),
+    [
+        (
+            "2029-12-31",
+            {
+                "en": "from 2024-01-01 to 2029-12-31 inclusive",
+                "zh-Hans": "2024-01-01 至 2029-12-31",
+                "zh-Hant": "2024-01-01 至 2029-12-31",
+            },
+        ),
+        (
+            "",
+            {
+                "en": "from 2024-01-01, no end date",
+                "zh-Hans": "2024-01-01 起长期有效",
+                "zh-Hant": "2024-01-01 起長期有效",
+            },
+        ),
+    ],
+)
+def test_an_accreditation_period_is_told_in_each_language(
+    code: str, until: str, expected: dict[str, str]
+) -> None:
+    params = {**_params(code), "scope_from": "2024-01-01", "scope_until": until}
+    messages = check_messages(code, params)
+    for lang in LANGUAGES:
+        assert expected[lang] in messages[lang], (lang, messages[lang])
+    for lang in ("zh-Hans", "zh-Hant"):
+        words = set(re.findall(r"[a-z-]+", messages[lang]))
+        assert not words & {"from", "to", "inclusive", "open-ended"}, (lang, messages[lang])

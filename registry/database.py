@@ -47,6 +47,28 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def placeholder(engine: Engine) -> str:
+    """The driver's parameter marker: ``?`` for sqlite3, ``%s`` for psycopg."""
+    return "?" if is_sqlite(engine) else "%s"
+
+
+@contextmanager
+def driver_cursor(engine: Engine) -> Iterator[Any]:
+    """A driver cursor on a pooled connection, for one-statement reads with no transaction
+    begun around them: through SQLAlchemy's ``Connection`` a one-row read costs several times
+    as much (a ``BEGIN``, the statement's compilation and result objects, a rollback). The pool
+    rolls the connection back when it is returned."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url`` with the registry's durability settings applied."""
     if url.startswith("sqlite"):

@@ -254,7 +254,11 @@ class TransparencyLog:
         return latest
 
     def _saw(self, checkpoint: StoredCheckpoint) -> None:
-        if self._seen is None or checkpoint.size > self._seen.size:
+        """Remember the largest checkpoint seen. Called from several threads without a lock: a
+        race can leave a smaller one remembered, which is still a stored checkpoint of this
+        log, so proofs stay right and only the next one may read the latest again."""
+        seen = self._seen
+        if seen is None or checkpoint.size > seen.size:
             self._seen = checkpoint
 
     def _seen_covering(self, size: int) -> StoredCheckpoint | None:

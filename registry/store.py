@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, and_, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from registry.database import WRITE_LOCK, is_sqlite
+from registry.database import WRITE_LOCK, driver_cursor, is_sqlite, placeholder
 from registry.errors import LogStateError
 from registry.models import (
     HEAD_ROW,
@@ -300,22 +300,12 @@ class SqlLogStore:
         self._cache: dict[int, dict[int, bytes]] = {}
         """Complete nodes by level, then index."""
         self._sqlite = is_sqlite(engine)
-        self._mark = "?" if self._sqlite else "%s"
+        self._mark = placeholder(self.engine)
 
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A driver cursor on a pooled connection, for one-statement reads of rows that never
-        change (nodes, checkpoints), with no transaction begun around them. The pool rolls the
-        connection back when it is returned."""
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
+    def _cursor(self) -> AbstractContextManager[Any]:
+        """A driver cursor for one-statement reads of rows that never change (nodes,
+        checkpoints)."""
+        return driver_cursor(self.engine)
 
     def _insert(self, cursor: Any, table: _BulkTable, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
+from registry.database import driver_cursor, placeholder
 from registry.errors import LogStateError
 from registry.log import TransparencyLog
 from registry.models import LogCosignature
@@ -28,6 +29,10 @@ from schemas.note import (
 __all__ = ["add_cosignatures", "served_checkpoint"]
 
 _TABLE = LogCosignature.__table__  # type: ignore[attr-defined]
+_COSIGNATURE_LINES = (
+    f"SELECT line FROM {_TABLE.name} WHERE checkpoint_size = {{mark}} "  # noqa: S608 (constants)
+    "ORDER BY key_name, key_id"
+)
 
 
 def add_cosignatures(
@@ -69,12 +74,9 @@ def add_cosignatures(
 
 def served_checkpoint(engine: Engine, log: TransparencyLog) -> str:
     """The latest checkpoint note with every stored witness cosignature appended (a signed
-    note ends with its signature lines, so more lines are simply added after them)."""
+    note ends with its signature lines, so more lines are simply added after them). Read
+    through driver cursors: witnesses and monitors poll this, and it is two small reads."""
     latest = log.checkpoint()
-    with engine.connect() as connection:
-        lines = connection.execute(
-            select(_TABLE.c.line)
-            .where(_TABLE.c.checkpoint_size == latest.size)
-            .order_by(_TABLE.c.key_name, _TABLE.c.key_id)
-        ).scalars()
-        return latest.note + "".join(lines)
+    with driver_cursor(engine) as cursor:
+        cursor.execute(_COSIGNATURE_LINES.format(mark=placeholder(engine)), (latest.size,))
+        return latest.note + "".join(line for (line,) in cursor.fetchall())

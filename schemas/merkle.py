@@ -95,6 +95,21 @@ def _fold(start: int, end: int, node_at: NodeReader) -> bytes:
     return root
 
 
+def _fold_levels(levels: Sequence[Sequence[bytes]], start: int, end: int) -> bytes:
+    """``_fold`` over a tree's level lists, indexed directly: a consistency proof from a size no
+    checkpoint has is mostly this fold, and a reader call per block cost as much as its hash."""
+    remaining = end - start
+    block = remaining & -remaining
+    level = block.bit_length() - 1
+    root = levels[level][(end >> level) - 1]
+    while remaining := remaining - block:
+        end -= block
+        block = remaining & -remaining
+        level = block.bit_length() - 1
+        root = _sha256(b"\x01" + levels[level][(end >> level) - 1] + root).digest()
+    return root
+
+
 def subtree_root(start: int, end: int, node_at: NodeReader) -> bytes:
     """MTH(D[start:end]) for a non-empty range that is a subtree of some RFC 9162 tree, that is,
     ``start`` is a multiple of the smallest power of two >= ``end - start``.
@@ -342,9 +357,8 @@ class MemoryTree:
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         self._levels: list[list[bytes]] = [[]]
         levels = self._levels
-        self._read: NodeReader = lambda level, index: levels[level][index]
         self._range_root: RangeRoot = lru_cache(maxsize=self._FOLDED_ROOTS)(
-            lambda start, end: _fold(start, end, self._read)
+            lambda start, end: _fold_levels(levels, start, end)
         )
         self.extend(leaf_hashes)
 

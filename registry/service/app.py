@@ -116,16 +116,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.rate_limits = TokenBuckets(resolved.rate_limit_per_second, resolved.rate_limit_burst)
     install_problem_handlers(app)
+    # Routes are matched in this order, each router's in turn (their paths do not overlap), so
+    # the ones asked most (verification, the verify page, the log's read path) come first.
     routers = [
         module.router
         for module in (
-            routes_health,
-            routes_credentials,
             routes_verify,
-            routes_directory,
-            routes_log,
-            routes_governance,
             page,
+            routes_log,
+            routes_credentials,
+            routes_directory,
+            routes_governance,
+            routes_health,
         )
     ]
     for router in routers:

@@ -13,6 +13,7 @@ from schemas.jwk import split_kid
 from schemas.key_lifecycle import KeyRecord
 from tests.conftest import VECTORS, MemoryLog, accredited_everywhere, trust_for
 from verifier import Result, verify_credential
+from verifier.report import compact_json
 
 CORPUS = json.loads((VECTORS / "attacks" / "corpus.json").read_text(encoding="utf-8"))
 _SINCE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -49,6 +50,7 @@ def test_corpus_covers_the_required_attacks() -> None:
 @pytest.mark.parametrize("case", CORPUS["cases"], ids=[c["name"] for c in CORPUS["cases"]])
 def test_case(case: dict[str, Any], memory_log: MemoryLog) -> None:
     report = verify_credential(case["token"], KEYS, NOW)
+    assert report.to_json_bytes() == compact_json(report.to_json())
     if case["code"] is None:
         assert report.result is Result.CANNOT_TELL, report.to_json()
         keys = trust_for(issuers=tuple(KEYS.issuers.values()), log_keys=(memory_log.verifier_key,))

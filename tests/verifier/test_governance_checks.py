@@ -52,7 +52,7 @@ from tests.conftest import (
 )
 from verifier import CHECKS, CheckResult, Result, VerificationReport, verify_credential
 from verifier.messages import LANGUAGES
-from verifier.report import TrustAge
+from verifier.report import TrustAge, compact_json
 from verifier.verify import DEFAULT_MAX_AGE, RECOGNITION
 
 MS = timedelta(milliseconds=1)
@@ -945,6 +945,7 @@ def test_recognized(
     assert answer.target_level.code == "2"
     assert found.params["target_level"] == answer.target_level.name["en"]
     assert report.to_json()["recognition"]["outcome"] == "recognized"
+    assert report.to_json_bytes() == compact_json(report.to_json())
 
 
 def test_no_comparable_level_is_an_answer(

@@ -17,7 +17,7 @@ from verifier import (
     VerifierError,
     verify_credential,
 )
-from verifier.report import CheckResult, VerificationReport
+from verifier.report import CheckResult, VerificationReport, compact_json
 
 
 def test_valid_report(
@@ -36,6 +36,31 @@ def test_valid_report(
     assert [c["check"] for c in document["checks"]] == list(CHECKS)
     assert all(c["ok"] is True and c["code"] == f"{c['check']}.ok" for c in document["checks"])
     json.dumps(document)
+
+
+def test_report_bytes_are_the_report_in_compact_json(
+    signer: Signer,
+    make_signer: Callable[..., Signer],
+    make_claims: Callable[..., CredentialClaims],
+    memory_log: MemoryLog,
+) -> None:
+    issued = [signer.issue(make_claims()) for _ in range(3)]
+    keys = trusted_with_log(memory_log, signer)
+    reports = [verify_credential(i.jws, keys, NOW, memory_log.record(i.jws)) for i in issued]
+    reports += [
+        verify_credential(issued[0].jws, keys, NOW),
+        verify_credential(issued[0].jws, trust_for(make_signer()), NOW),
+        verify_credential(b"not a jws", keys, NOW),
+    ]
+    assert [r.result for r in reports] == [Result.VALID] * 3 + [
+        Result.CANNOT_TELL,
+        Result.INVALID,
+        Result.INVALID,
+    ]
+    # The second pass writes every check from the fragments the first one kept.
+    for report in reports * 2:
+        assert report.to_json_bytes() == compact_json(report.to_json())
+    assert len({report.to_json_bytes() for report in reports}) == len(reports)
 
 
 def test_validity_boundaries_use_the_given_clock(

@@ -73,8 +73,13 @@ class CheckResult(NamedTuple):
         if found is None:
             if len(_FRAGMENTS) >= _FRAGMENT_MEMO:
                 _FRAGMENTS.clear()
-            document = {"check": self.check, "ok": self.ok, "code": self.code, "message": message}
-            document["messages"] = self.messages
+            document = {
+                "check": self.check,
+                "ok": self.ok,
+                "code": self.code,
+                "message": message,
+                "messages": self.messages,
+            }
             found = _FRAGMENTS[key] = compact_json(document)
         return found
 

@@ -42,7 +42,7 @@ def _report(state: ServiceState, request: VerifyRequest) -> VerificationReport:
     dependencies=[Depends(rate_limited)],
     responses=_PROBLEMS,
 )
-async def verify(request: VerifyRequest, state: Service) -> JSONResponse:
+async def verify(request: VerifyRequest, state: Service) -> Response:
     """The report `skillcert verify --json` prints, made by the same `verify_credential` on the
     registry's trust bundle (`GET /v1/trust-bundle`) with the registry's log evidence for the
     credential. `result` is `valid` only when every check passed."""

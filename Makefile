@@ -24,9 +24,11 @@ lint: $(STAMP)
 	$(BIN)/mypy schemas verifier issuer registry
 	$(BIN)/lint-imports
 
-# The browser tests drive Debian's Chromium headless; installed here when it is missing.
+# The browser tests drive Debian's Chromium headless, and their screenshots need a CJK font;
+# both are installed here when missing.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 test: lint chromium
 	$(BIN)/pytest -q -m "not slow"

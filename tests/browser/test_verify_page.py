@@ -119,9 +119,8 @@ def test_valid_revoked_and_tampered_in_each_language(
     assert "陈示范" in page.text("body")
     # Each recognition answer is a long sentence: on a phone it gets the page's width, not
     # what a label column would leave of it.
-    widths = page.evaluate(
-        "[...document.querySelectorAll('#recognition dd')].map(e => e.getBoundingClientRect().width)"
-    )
+    answers = "[...document.querySelectorAll('#recognition dd')]"
+    widths = page.evaluate(f"{answers}.map(e => e.getBoundingClientRect().width)")
     assert len(widths) == 2 and min(widths) >= 300, widths
 
     result, text = _show(page, f"{server.revoked}?lang={lang}", tmp_path, "revoked")

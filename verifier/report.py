@@ -73,14 +73,7 @@ class CheckResult(NamedTuple):
         if found is None:
             if len(_FRAGMENTS) >= _FRAGMENT_MEMO:
                 _FRAGMENTS.clear()
-            document = {
-                "check": self.check,
-                "ok": self.ok,
-                "code": self.code,
-                "message": message,
-                "messages": self.messages,
-            }
-            found = _FRAGMENTS[key] = compact_json(document)
+            found = _FRAGMENTS[key] = compact_json(self.to_json())
         return found
 
 

@@ -119,15 +119,12 @@ class InclusionProof:
 
 
 class ConsistencyProof(NamedTuple):
-    """The proof and the root it leads to, not the old root: whoever checks consistency holds a
-    signed checkpoint of the old size, and must check against that root, never one the log
-    restates (docs/decisions.md, "Consistency proofs carry no old root").
-
-    A named tuple, not a frozen dataclass: a proof is served from memory in a few
-    microseconds, and a frozen dataclass costs one of them to build."""
+    """A named tuple, not a frozen dataclass: a proof from a checkpoint size is served from
+    memory in about ten microseconds, and a frozen dataclass costs one of them to build."""
 
     old: int
     new: int
+    old_root: bytes
     new_root: bytes
     proof: tuple[bytes, ...]
 
@@ -135,6 +132,7 @@ class ConsistencyProof(NamedTuple):
         return {
             "old": self.old,
             "new": self.new,
+            "old_root": self.old_root.hex(),
             "new_root": self.new_root.hex(),
             "proof": [node.hex() for node in self.proof],
         }
@@ -357,14 +355,15 @@ class TransparencyLog:
                 return ConsistencyProof(
                     old,
                     new,
+                    tree.root(old),
                     covering.root_hash if new == covering.size else tree.root(new),
                     tuple(tree.consistency_proof(old, new)),
                 )
-        [new_root], proof = self._proof(
-            [new],
+        [old_root, new_root], proof = self._proof(
+            [old, new],
             lambda node_at, range_root: consistency_proof(old, new, node_at, range_root),
         )
-        return ConsistencyProof(old, new, new_root, tuple(proof))
+        return ConsistencyProof(old, new, old_root, new_root, tuple(proof))
 
 
 def _covering_or_raise(checkpoint: StoredCheckpoint | None, size: int) -> StoredCheckpoint:

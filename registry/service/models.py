@@ -317,11 +317,11 @@ class InclusionProofDocument(BaseModel):
 
 
 class ConsistencyProofDocument(BaseModel):
-    """As `skillcert log prove --old A --new B --json` prints it. The old tree's root is not
-    restated: check the proof against the root of your own signed checkpoint of size `old`."""
+    """As `skillcert log prove --old A --new B --json` prints it."""
 
     old: int
     new: int
+    old_root: str
     new_root: str
     proof: list[str]
 

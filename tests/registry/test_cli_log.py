@@ -14,7 +14,7 @@ from registry.authority import open_log
 from registry.cli import app
 from registry.log import Draft
 from registry.settings import load_settings
-from schemas.merkle import verify_consistency, verify_inclusion
+from schemas.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
 from schemas.note import parse_vkey, verify_checkpoint
 from tests.conftest import NATIONAL_ID
 
@@ -65,12 +65,15 @@ def test_proofs_printed_as_json_verify(home: Path) -> None:
     )
     consistency = json.loads(invoke("log", "prove", "--old", "3", "--new", "12", "--json").stdout)
     assert set(consistency) == {"old", "new", "old_root", "new_root", "proof"}
+    log = open_log(load_settings())
+    tree = MemoryTree(leaf_hash(entry) for entry in log.store.entries(0, 12))
+    log.store.close()
+    assert (consistency["old_root"], consistency["new_root"]) == (
+        tree.root(3).hex(),
+        tree.root(12).hex(),
+    )
     verify_consistency(
-        3,
-        12,
-        bytes.fromhex(consistency["old_root"]),
-        bytes.fromhex(consistency["new_root"]),
-        [bytes.fromhex(node) for node in consistency["proof"]],
+        3, 12, tree.root(3), tree.root(12), [bytes.fromhex(node) for node in consistency["proof"]]
     )
     latest = json.loads(invoke("log", "prove", "--index", "0", "--json").stdout)
     assert latest["size"] == 12

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from registry.errors import LogStateError
 from registry.log import Draft, TransparencyLog
-from schemas.merkle import verify_consistency, verify_inclusion
+from schemas.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
 
 
 def _append(log: TransparencyLog, count: int) -> None:
@@ -23,10 +23,12 @@ def _same_proofs(memory: TransparencyLog, stored: TransparencyLog, size: int) ->
         proof = memory.inclusion_proof(index, size)
         assert proof == stored.inclusion_proof(index, size)
         verify_inclusion(proof.leaf_hash, index, size, proof.proof, proof.root)
+    tree = MemoryTree(leaf_hash(entry) for entry in stored.store.entries(0, size))
     for old in range(1, size + 1):
         consistency = memory.consistency_proof(old, size)
         assert consistency == stored.consistency_proof(old, size)
-        verify_consistency(old, size, consistency.old_root, consistency.new_root, consistency.proof)
+        assert (consistency.old_root, consistency.new_root) == (tree.root(old), tree.root(size))
+        verify_consistency(old, size, tree.root(old), tree.root(size), consistency.proof)
 
 
 def test_memory_proofs_are_the_stores_for_every_index_and_size(

@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from schemas.errors import InvalidDate, MalformedDocument, StatusListError
+from schemas.errors import InvalidDate, InvalidOccupationCode, MalformedDocument, StatusListError
 from schemas.instants import format_instant, parse_instant
+from schemas.occupations import validate_occupation_code
 from schemas.status_list import StatusEntry, parse_status_entry
 
 __all__ = [
@@ -418,6 +419,12 @@ def read_credential(document: Any) -> SkillCredential:
         raise MalformedDocument(
             "must be ext:Occupation", "credentialSubject.achievement.alignment[0].targetType"
         )
+    try:
+        validate_occupation_code(places.occupation_code)
+    except InvalidOccupationCode as exc:
+        raise MalformedDocument(
+            exc.message, "credentialSubject.achievement.alignment[0].targetCode"
+        ) from None
     valid_from = parse_instant(document.get("validFrom"), "validFrom")
     valid_until = (
         parse_instant(document["validUntil"], "validUntil") if "validUntil" in document else None

@@ -13,6 +13,7 @@ from typing import Any
 from schemas.errors import MalformedDocument, SchemaError
 
 __all__ = [
+    "LATEST_MS",
     "date_time_ms",
     "format_instant",
     "format_instant_ms",
@@ -45,7 +46,16 @@ def parse_instant(
         raise error(f"{text!r} is not an RFC 3339 date-time", where) from None
     if value.tzinfo is None or "T" not in text:
         raise error(f"{text!r} has no time zone", where)
+    if not _EARLIEST <= value <= _LATEST:
+        raise error(f"{text!r} is outside the years 0001 to 9999 in every time zone", where)
     return value
+
+
+# A day inside either end of ``datetime``'s range: an instant between them can be seen in any
+# zone (Beijing days, UTC) without overflow. ``9999-12-31T23:00:00Z`` parses, but it is already
+# the year 10000 in Beijing, and a document that could name it would crash whoever reads it.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def format_instant_ms(instant: datetime) -> str:
@@ -60,14 +70,20 @@ def parse_instant_ms(
     if not isinstance(value, str) or not _INSTANT_MS.fullmatch(value):
         raise error(f"{value!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SS.sssZ", where)
     try:
-        return datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+        instant = datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
     except ValueError:
         raise error(f"{value!r} is not a real time", where) from None
+    if not _EARLIEST <= instant <= _LATEST:
+        raise error(f"{value!r} is outside the years 0001 to 9999 in every time zone", where)
+    return instant
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_MS = (_LATEST - _EPOCH) // timedelta(milliseconds=1)
+"""The largest log timestamp ``date_time_ms`` reads: a reader refuses a larger one (and any
+negative one) before asking, as it would any other malformed value."""
 
 
 def date_time_ms(ms: int) -> datetime:
-    """The instant of a log timestamp (milliseconds since the Unix epoch)."""
+    """The instant of a log timestamp (milliseconds since the Unix epoch, 0..``LATEST_MS``)."""
     return _EPOCH + timedelta(milliseconds=ms)

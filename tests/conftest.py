@@ -37,6 +37,8 @@ from verifier.jws import parse_compact_jws
 
 VECTORS = Path(__file__).parent / "vectors"
 ISSUER_ID = "urn:skillcert:issuer:test-appraisal"
+CORPUS_ISSUER_NAME = "语料鉴定中心"
+"""The issuer name every token of tests/vectors/attacks/corpus.json states."""
 # A resident identity number with a valid check digit in the unused 99 region.
 NATIONAL_ID = "990000199001010017"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -76,8 +78,9 @@ def status_lists_for(
     return lists
 
 
-def accredited_everywhere(issuer_id: str, key: KeyRecord) -> IssuerRecord:
-    """An issuer accredited for every occupation and level of every framework since 2000."""
+def accredited_everywhere(issuer_id: str, key: KeyRecord, name: str) -> IssuerRecord:
+    """An issuer named ``name`` in the directory (the name its credentials must state),
+    accredited for every occupation and level of every framework since 2000."""
     scopes = tuple(
         make_scope(
             [f"{major}-*" for major in range(1, 9)],
@@ -87,12 +90,12 @@ def accredited_everywhere(issuer_id: str, key: KeyRecord) -> IssuerRecord:
         )
         for framework_id in builtin_framework_ids()
     )
-    return IssuerRecord(issuer_id, issuer_id, _SINCE, scopes, (), (key,))
+    return IssuerRecord(issuer_id, name, _SINCE, scopes, (), (key,))
 
 
 def _signer_record(signer: Signer) -> IssuerRecord:
     return accredited_everywhere(
-        signer.issuer_id, KeyRecord(signer.kid, public_jwk(signer), _SINCE)
+        signer.issuer_id, KeyRecord(signer.kid, public_jwk(signer), _SINCE), signer.issuer_name
     )
 
 
@@ -158,11 +161,16 @@ class MemoryLog:
     """A log kept in memory from ``schemas`` parts alone, to give verifier tests real evidence
     (the registry's own log is tested against the same formats in tests/registry)."""
 
-    origin = "memory.skillcert.example/log"
-
-    def __init__(self) -> None:
-        self._key = Ed25519PrivateKey.generate()
-        self.verifier_key = VerifierKey.from_public_key(self.origin, self._key.public_key())
+    def __init__(
+        self,
+        origin: str = "memory.skillcert.example/log",
+        signed_as: tuple[str, Ed25519PrivateKey] | None = None,
+    ) -> None:
+        """``signed_as`` (a key name and key) signs the checkpoints under another log's name
+        instead of this log's own new key, as a forger holding that log's key would."""
+        self.origin = origin
+        self._signer_name, self._key = signed_as or (origin, Ed25519PrivateKey.generate())
+        self.verifier_key = VerifierKey.from_public_key(self._signer_name, self._key.public_key())
         self._tree = MemoryTree()
         self._entries: list[bytes] = []
 
@@ -188,7 +196,7 @@ class MemoryLog:
         size = self._tree.size
         note = sign_note(
             format_checkpoint(Checkpoint(self.origin, size, self._tree.root())),
-            self.origin,
+            self._signer_name,
             self._key,
         )
         proof = inclusion_proof(index, size, self._tree.node_at)

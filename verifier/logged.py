@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from schemas.credential import SkillCredential
 from schemas.errors import MalformedDocument, ProofError, SchemaError
-from schemas.instants import date_time_ms
+from schemas.instants import LATEST_MS, date_time_ms
 from schemas.log_entry import ISSUANCE, LogEvidence, jws_digest
 from schemas.merkle import leaf_hash, verify_inclusion
 from schemas.note import Checkpoint, VerifierKey, verify_checkpoint
@@ -32,10 +32,13 @@ _CHECKPOINT_CACHE = 1024
 
 @lru_cache(maxsize=_CHECKPOINT_CACHE)
 def _verified(note: str, log_keys: tuple[VerifierKey, ...]) -> Checkpoint:
+    """The checkpoint ``note`` as verified by the trusted log whose origin it names: each origin is
+    tried with its own keys only, so one trusted log's key never vouches for another's origin."""
     last_error: SchemaError | None = None
     for origin in dict.fromkeys(key.name for key in log_keys):
+        keys = tuple(key for key in log_keys if key.name == origin)
         try:
-            return verify_checkpoint(note, log_keys, origin=origin).checkpoint
+            return verify_checkpoint(note, keys, origin=origin).checkpoint
         except SchemaError as exc:
             last_error = exc
     raise CheckFailed(
@@ -107,7 +110,7 @@ def check_inclusion(
     }
     wrong = [name for name, value in expected.items() if body.get(name) != value]
     ts = entry.get("ts")
-    if entry.get("kind") != ISSUANCE or wrong or type(ts) is not int or ts < 0:
+    if entry.get("kind") != ISSUANCE or wrong or type(ts) is not int or not 0 <= ts <= LATEST_MS:
         raise _fail(
             "log_inclusion.entry_mismatch",
             "the logged entry is not this credential's issuance"

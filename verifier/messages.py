@@ -117,6 +117,12 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "签名密钥 {kid} 不属于证书上写明的发证机构（{issuer}）。",
         "簽名密鑰 {kid} 不屬於證書上寫明的發證機構（{issuer}）。",
     ),
+    "issuer_known.name_mismatch": (
+        'The certificate names its issuing body "{stated}", but in the registry\'s directory'
+        " its signing key belongs to {issuer}.",
+        "证书上写的发证机构是“{stated}”，但在登记处名录中，其签名密钥属于{issuer}。",
+        "證書上寫的發證機構是「{stated}」，但在登記處名錄中，其簽名密鑰屬於{issuer}。",
+    ),
     "issuer_known.unknown_issuer": (
         "{issuer} is not in the registry's directory of issuing bodies.",
         "登记处的发证机构名录中没有{issuer}。",

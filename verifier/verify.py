@@ -39,8 +39,10 @@ from schemas.jwk import parse_ed25519_public_jwk
 from schemas.key_lifecycle import KeyRecord, key_decision
 from schemas.log_entry import LogEvidence
 from schemas.note import Checkpoint
+from schemas.occupations import OccupationTable, builtin_occupation_table
 from schemas.recognition import RecognitionAnswer, recognize
 from schemas.scope import ScopeDecision, check_scope
+from schemas.status_list import REVOCATION
 from schemas.trust_bundle import StatusList, TrustBundle
 from verifier.errors import CheckFailed, VerifierError
 from verifier.jws import ParsedJws, parse_compact_jws
@@ -94,10 +96,40 @@ _VALIDITY_OK = CheckResult(
 def _read(parsed: ParsedJws, trust: TrustBundle) -> SkillCredential:
     try:
         credential = read_credential(parsed.payload)
-        trust.framework(credential.claims.framework).level(credential.claims.level_code)
+        claims = credential.claims
+        level = trust.framework(claims.framework).level(claims.level_code)
     except SchemaError as exc:
         raise CheckFailed("format", "format.credential", str(exc)) from exc
+    wrong = _wrong_names(claims, level.name)
+    if wrong:
+        raise CheckFailed("format", "format.credential", f"{wrong} is not the one its code has")
     return credential
+
+
+def _wrong_names(claims: CredentialClaims, level_names: Mapping[str, str]) -> str:
+    """Which name the credential states differently from the authority's: a reader is shown
+    the names, and a level or occupation name that disagrees with its code would have an
+    issuer accredited for one thing print another. The level's names are the framework's in
+    the bundle; the occupation's Chinese name is checked where the verifier ships the
+    classification edition and it lists the code (its English names are descriptive, not
+    official, so they are not held against anyone)."""
+    if claims.level_name != level_names.get("zh-Hans"):
+        return f"level name {claims.level_name!r}"
+    if claims.level_name_en != level_names.get("en"):
+        return f"level name {claims.level_name_en!r}"
+    table = _classification(claims.occupation_edition)
+    known = table.get(claims.occupation_code) if table is not None else None
+    if known is not None and claims.occupation_name != known.name_zh:
+        return f"occupation name {claims.occupation_name!r}"
+    return ""
+
+
+@lru_cache(maxsize=16)
+def _classification(edition: str) -> OccupationTable | None:
+    try:
+        return builtin_occupation_table(edition)
+    except SchemaError:
+        return None
 
 
 def _issuer_and_key(
@@ -126,6 +158,14 @@ def _issuer_and_key(
             "issuer_known.unknown_issuer",
             f"{credential.issuer_id} is not in the directory",
             params={"issuer": credential.issuer_id},
+        )
+    if credential.issuer_name != issuer.name:
+        raise CheckFailed(
+            "issuer_known",
+            "issuer_known.name_mismatch",
+            f"the credential names its issuer {credential.issuer_name!r}, the directory "
+            f"{issuer.name!r}",
+            params={"issuer": issuer.name, "stated": credential.issuer_name},
         )
     return issuer, record
 
@@ -278,15 +318,6 @@ def _check_status(
                 cannot_tell=True,
             )
         when = _list_time(found.valid_from)
-        age = now - found.valid_from
-        if max_age is not None and age > max_age:
-            raise CheckFailed(
-                "status",
-                "status.stale",
-                f"the {entry.status_purpose} list is from {when}, older than {max_age}",
-                cannot_tell=True,
-                params={"age": _duration(age), "limit": _duration(max_age)},
-            )
         if entry.status_list_index >= len(found.bits):
             raise CheckFailed(
                 "status",
@@ -294,11 +325,23 @@ def _check_status(
                 f"index {entry.status_list_index} is past the end of {found.url}",
                 cannot_tell=True,
             )
-        if found.bits.get(entry.status_list_index):
-            code = "status.revoked" if entry.status_purpose == "revocation" else "status.suspended"
+        is_set = found.bits.get(entry.status_list_index)
+        revoked = is_set and entry.status_purpose == REVOCATION
+        age = now - found.valid_from
+        # Revocation is final, so a set revocation bit settles the check however old its list;
+        # a suspension may have been lifted since an old list was made.
+        if not revoked and max_age is not None and age > max_age:
             raise CheckFailed(
                 "status",
-                code,
+                "status.stale",
+                f"the {entry.status_purpose} list is from {when}, older than {max_age}",
+                cannot_tell=True,
+                params={"age": _duration(age), "limit": _duration(max_age)},
+            )
+        if is_set:
+            raise CheckFailed(
+                "status",
+                "status.revoked" if revoked else "status.suspended",
                 f"bit {entry.status_list_index} of {found.url} is set ({when})",
                 params={"checked_at": when},
             )

@@ -24,7 +24,7 @@ from schemas.key_lifecycle import KeyRecord
 from schemas.note import VerifierKey
 from schemas.signed_json import AuthorityKey
 from schemas.trust_bundle import build_trust_bundle
-from tests.conftest import NATIONAL_ID, VECTORS, accredited_everywhere
+from tests.conftest import CORPUS_ISSUER_NAME, NATIONAL_ID, VECTORS, accredited_everywhere
 
 SKILLCERT = str(Path(sys.executable).with_name("skillcert"))
 CORPUS = json.loads((VECTORS / "attacks" / "corpus.json").read_text(encoding="utf-8"))
@@ -168,6 +168,7 @@ def _corpus_bundle(path: Path) -> str:
         accredited_everywhere(
             split_kid(jwk["kid"])[0],
             KeyRecord(jwk["kid"], {n: jwk[n] for n in ("kty", "crv", "x")}, since),
+            CORPUS_ISSUER_NAME,
         )
         for jwk in CORPUS["jwks"]["keys"]
     ]

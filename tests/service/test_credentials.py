@@ -187,7 +187,7 @@ REFUSED: dict[str, tuple[Callable[[Issuing], str], str, str | None]] = {
         "issuer_in_scope.occupation_not_accredited",
     ),
     "level not accredited": (
-        lambda i: i.sign(level_code="1", level_name="高级技师"),
+        lambda i: i.sign(level_code="1", level_name="高级技师", level_name_en="senior technician"),
         "credential-out-of-scope",
         "issuer_in_scope.level_not_accredited",
     ),

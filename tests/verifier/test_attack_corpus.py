@@ -11,7 +11,13 @@ import pytest
 from schemas.governance import IssuerRecord
 from schemas.jwk import split_kid
 from schemas.key_lifecycle import KeyRecord
-from tests.conftest import VECTORS, MemoryLog, accredited_everywhere, trust_for
+from tests.conftest import (
+    CORPUS_ISSUER_NAME,
+    VECTORS,
+    MemoryLog,
+    accredited_everywhere,
+    trust_for,
+)
 from verifier import Result, verify_credential
 from verifier.report import compact_json
 
@@ -22,7 +28,9 @@ _SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 def _issuer(jwk: dict[str, str]) -> IssuerRecord:
     issuer_id = split_kid(jwk["kid"])[0]
     public = {name: jwk[name] for name in ("kty", "crv", "x")}
-    return accredited_everywhere(issuer_id, KeyRecord(jwk["kid"], public, _SINCE))
+    return accredited_everywhere(
+        issuer_id, KeyRecord(jwk["kid"], public, _SINCE), CORPUS_ISSUER_NAME
+    )
 
 
 KEYS = trust_for(issuers=tuple(_issuer(jwk) for jwk in CORPUS["jwks"]["keys"]))

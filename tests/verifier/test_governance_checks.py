@@ -90,7 +90,7 @@ def issuer_for(
 ) -> IssuerRecord:
     """The signer as an issuer: accredited everywhere since 2000 with one key open since 2000,
     unless ``key`` / ``scopes`` say otherwise, with the status ``changes``."""
-    record = accredited_everywhere(signer.issuer_id, key or key_for(signer))
+    record = accredited_everywhere(signer.issuer_id, key or key_for(signer), signer.issuer_name)
     return replace(
         record,
         scopes=record.scopes if scopes is None else tuple(scopes),
@@ -616,6 +616,25 @@ def test_another_issuers_kid_is_an_issuer_mismatch(
     assert outcome(report, "signature") == (Result.INVALID, "signature.not_checked", None)
 
 
+def test_an_issuer_name_other_than_the_directorys_is_invalid(
+    signer: Signer, make_signer: Callable[..., Signer], make_claims: Callable[..., CredentialClaims]
+) -> None:
+    """A registered key cannot lend its credentials another body's name: the page shows it."""
+    impostor = Signer(signer.issuer_id, "人力资源和社会保障部", signer._key)
+    report = verify_credential(impostor.issue(make_claims()).jws, trust_for(signer), NOW)
+    assert outcome(report, "issuer_known") == (
+        Result.INVALID,
+        "issuer_known.name_mismatch",
+        False,
+    )
+    assert check(report, "issuer_known").params == {
+        "issuer": signer.issuer_name,
+        "stated": "人力资源和社会保障部",
+    }
+    assert "人力资源和社会保障部" in check(report, "issuer_known").messages["zh-Hans"]
+    assert outcome(report, "signature") == (Result.INVALID, "signature.not_checked", None)
+
+
 def test_an_issuer_missing_from_the_directory_is_invalid(
     signer: Signer, make_claims: Callable[..., CredentialClaims]
 ) -> None:
@@ -852,6 +871,36 @@ def test_status_staleness(
     assert others(report, "status") == []
     assert report.trust is not None
     assert report.trust.stale is stale
+
+
+@pytest.mark.parametrize(
+    ("lists", "code", "result"),
+    [
+        (_lists(revoked=7), "status.revoked", Result.INVALID),
+        (_lists(suspended=7), "status.stale", Result.CANNOT_TELL),
+        (_lists(), "status.stale", Result.CANNOT_TELL),
+    ],
+    ids=["revoked", "suspended", "neither"],
+)
+def test_a_revocation_in_a_stale_list_is_still_a_revocation(
+    signer: Signer,
+    make_claims: Callable[..., CredentialClaims],
+    log: MemoryLog,
+    lists: dict[tuple[str, str], StatusList],
+    code: str,
+    result: Result,
+) -> None:
+    """Revocation is final, so an old list that has the bit set settles it; a suspension in an
+    old list may have been lifted since, so that one cannot be told."""
+    jws = signer.issue(make_claims()).jws
+    old = NOW - timedelta(days=3)
+    trust = replace(
+        bundle(log, issuer_for(signer), issued_at=old),
+        status_lists={key: replace(found, valid_from=old) for key, found in lists.items()},
+    )
+    report = verify_credential(jws, trust, NOW, log.record(jws, LOGGED))
+    assert outcome(report, "status")[:2] == (result, code)
+    assert report.result is result
 
 
 def test_stale_names_the_age_and_the_limit(

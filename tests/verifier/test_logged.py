@@ -7,11 +7,17 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from issuer.signing import Signer
 from schemas.credential import CredentialClaims
 from schemas.errors import MalformedDocument
-from schemas.log_entry import LogEvidence, log_evidence_json, parse_log_evidence
+from schemas.log_entry import (
+    LogEvidence,
+    log_evidence_json,
+    parse_log_evidence,
+)
+from schemas.note import VerifierKey
 from tests.conftest import NOW, MemoryLog, trust_for, trusted_with_log
 from verifier import CheckResult, Result, verify_credential
 
@@ -77,6 +83,20 @@ def test_a_checkpoint_from_an_untrusted_log_is_refused(
     evidence = other.record(issued)
     report = verify_credential(issued, trusted_with_log(memory_log, signer), NOW, evidence)
     assert _logged(report.checks) == (False, "checkpoint_signature.invalid")
+
+
+def test_one_trusted_logs_key_does_not_vouch_for_another_logs_origin(
+    signer: Signer, issued: str
+) -> None:
+    a_key = Ed25519PrivateKey.generate()
+    log_a = VerifierKey.from_public_key("log-a.skillcert.example/log", a_key.public_key())
+    log_b = MemoryLog("log-b.skillcert.example/log")
+    # Log B's origin line, signed by log A's key under A's own name.
+    forged = MemoryLog(log_b.origin, signed_as=(log_a.name, a_key)).record(issued)
+    trust = trust_for(signer, log_keys=(log_a, log_b.verifier_key))
+    report = verify_credential(issued, trust, NOW, forged)
+    assert _logged(report.checks) == (False, "checkpoint_signature.invalid")
+    assert report.result is Result.INVALID
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "issuer_known.ok": frozenset({"issuer"}),
     "issuer_known.unknown_kid": frozenset({"kid"}),
     "issuer_known.issuer_mismatch": frozenset({"kid", "issuer"}),
+    "issuer_known.name_mismatch": frozenset({"issuer", "stated"}),
     "issuer_known.unknown_issuer": frozenset({"issuer"}),
     "key_valid_at_issuance.ok": frozenset({"kid"}),
     "key_valid_at_issuance.not_yet_valid": frozenset({"kid", "valid_from"}),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from issuer.signing import Signer
+from issuer.signing import Signer, encode_protected_header, sign_compact
+from schemas.b64 import b64url_decode
 from schemas.credential import CredentialClaims
 from tests.conftest import NOW, MemoryLog, trust_for, trusted_with_log
 from verifier import (
@@ -130,3 +132,81 @@ def test_garbage_is_a_report_not_an_exception() -> None:
         report = verify_credential(token, trust_for(), NOW)
         assert report.result is Result.INVALID
         assert report.checks[0].check == "format" and report.checks[0].ok is False
+
+
+def _signed_with(signer: Signer, payload: dict[str, Any]) -> str:
+    """``payload`` signed with the signer's registered key and header, however it reads."""
+    header = encode_protected_header({"kid": signer.kid, "typ": "vc+jwt", "cty": "vc"})
+    return sign_compact(
+        json.dumps(payload, ensure_ascii=False).encode("utf-8"), signer._key, header
+    )
+
+
+def _payload(signer: Signer, claims: CredentialClaims) -> dict[str, Any]:
+    encoded = signer.prepare(claims).signing_input.split(".")[1]
+    document: dict[str, Any] = json.loads(b64url_decode(encoded, "payload"))
+    return document
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("validFrom", "9999-12-31T23:00:00Z"),  # the year 10000 on a Beijing day
+        ("validFrom", "0001-01-01T00:00:00+01:00"),  # the year 0 in UTC
+        ("validUntil", "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_an_instant_past_the_calendars_end_is_malformed_not_a_crash(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], member: str, value: str
+) -> None:
+    document = _payload(signer, make_claims())
+    document[member] = value
+    report = verify_credential(_signed_with(signer, document), trust_for(signer), NOW)
+    assert report.result is Result.INVALID
+    assert (report.checks[0].code, report.checks[0].ok) == ("format.credential", False)
+    assert member in report.checks[0].message
+
+
+def test_an_occupation_code_of_the_wrong_form_is_malformed(
+    signer: Signer, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    jws = signer.issue(make_claims(occupation_code="6-31-01-3X")).jws
+    report = verify_credential(jws, trust_for(signer), NOW)
+    assert (report.checks[0].code, report.checks[0].ok) == ("format.credential", False)
+    assert "targetCode" in report.checks[0].message
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"level_name": "高级技师"}, "level name '高级技师'"),  # level 4's code, level 1's name
+        ({"level_name_en": "senior technician"}, "level name 'senior technician'"),
+        ({"occupation_name": "外科医生"}, "occupation name '外科医生'"),
+    ],
+    ids=["level_zh", "level_en", "occupation"],
+)
+def test_a_name_other_than_its_codes_is_malformed(
+    signer: Signer,
+    make_claims: Callable[..., CredentialClaims],
+    changes: dict[str, str],
+    named: str,
+) -> None:
+    """The page shows these names: a level-4 certificate must not read 高级技师."""
+    report = verify_credential(signer.issue(make_claims(**changes)).jws, trust_for(signer), NOW)
+    assert (report.checks[0].code, report.checks[0].ok) == ("format.credential", False)
+    assert named in report.checks[0].message
+
+
+def test_an_occupation_the_shipped_classification_lacks_keeps_its_stated_name(
+    signer: Signer, make_claims: Callable[..., CredentialClaims], memory_log: MemoryLog
+) -> None:
+    """The verifier ships a sample of the classification; a code outside it is judged by the
+    issuer's scope alone, and its name is the issuer's."""
+    claims = make_claims(occupation_code="6-31-01-99", occupation_name="某职业")
+    jws = signer.issue(claims).jws
+    report = verify_credential(
+        jws, trusted_with_log(memory_log, signer), NOW, memory_log.record(jws)
+    )
+    assert report.checks[0].code == "format.ok"
+    assert report.credential is not None
+    assert report.credential.claims.occupation_name == "某职业"

@@ -48,6 +48,7 @@ from schemas.trust_bundle import STATUS_LIST_TYP
 __all__ = [
     "AUTHORITY_ID",
     "LIST_SIZE",
+    "START_NEXT_LIST_AT",
     "Allocation",
     "StatusLists",
     "credential_pointers",
@@ -56,6 +57,10 @@ __all__ = [
 ]
 
 LIST_SIZE = MIN_ENTRIES
+START_NEXT_LIST_AT = LIST_SIZE * 7 // 8
+"""Credentials the newest list must hold before a submitted credential may start the next one
+(``skillcert issue`` fills each list before the next); issuers choose random indexes, which
+still collide on only one try in eight at that fill."""
 AUTHORITY_ID = "urn:skillcert:authority"
 _ALLOCATIONS = StatusAllocation.__table__  # type: ignore[attr-defined]
 _INSERT_ROWS = 10_000
@@ -102,6 +107,15 @@ class StatusLists:
         """The highest list number with an index taken; 0 before any is."""
         with self._engine.connect() as connection:
             return connection.execute(select(func.max(_ALLOCATIONS.c.list_no))).scalar() or 0
+
+    def filled(self, list_no: int) -> int:
+        """How many credentials hold an index of list ``list_no``."""
+        with self._engine.connect() as connection:
+            return connection.execute(
+                select(func.count())
+                .select_from(_ALLOCATIONS)
+                .where(_ALLOCATIONS.c.list_no == list_no)
+            ).scalar_one()
 
     def taken(self, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """Which ``(list number, index)`` of ``slots`` some credential holds already."""

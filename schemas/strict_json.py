@@ -1,14 +1,17 @@
 """Strict JSON parsing: the one way every untrusted document enters the system.
 
-Python's ``json`` module keeps the last of duplicate keys, accepts ``NaN`` and guesses UTF-16 from
-bytes; two parsers disagreeing on such input is how signed documents get read two ways. This
-parser refuses all of it (RFC 8259 §4 "names SHOULD be unique", RFC 7493 I-JSON §2.3). Once
-parsed, ``require_members`` holds an object to the members its reader knows, for the same reason.
+Python's ``json`` module keeps the last of duplicate keys, accepts ``NaN``, guesses UTF-16 from
+bytes and reads an escaped lone UTF-16 surrogate (``"\ud800"``) into a string that no UTF-8
+writer can then write; two parsers disagreeing on such input is how signed documents get read
+two ways, and a string that cannot be written crashes whoever reports on it. This parser refuses
+all of it (RFC 8259 §4 "names SHOULD be unique", RFC 7493 I-JSON §2.1 and §2.3). Once parsed,
+``require_members`` holds an object to the members its reader knows, for the same reason.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -52,7 +55,7 @@ def parse_strict_json(data: bytes, *, limit: int, what: str = "document") -> Any
     """Parse UTF-8 JSON ``data`` of at most ``limit`` bytes.
 
     Raises ``MalformedDocument`` (with ``where=what``) for oversized input, invalid UTF-8, a byte
-    order mark, duplicate keys, ``NaN``/``Infinity`` or trailing data.
+    order mark, duplicate keys, ``NaN``/``Infinity``, an unpaired surrogate or trailing data.
     """
     if len(data) > limit:
         raise DocumentTooLarge(f"{len(data)} bytes exceeds the limit of {limit} bytes", where=what)
@@ -63,13 +66,33 @@ def parse_strict_json(data: bytes, *, limit: int, what: str = "document") -> Any
     if text.startswith("\ufeff"):
         raise MalformedDocument("byte order mark before JSON", where=what)
     try:
-        return _DECODER.decode(text)
+        document = _DECODER.decode(text)
     except MalformedDocument as exc:
         raise type(exc)(exc.message, where=what) from exc
     except json.JSONDecodeError as exc:
         raise MalformedDocument(f"{exc.msg} at offset {exc.pos}", where=what) from exc
     except RecursionError as exc:
         raise MalformedDocument("nesting too deep", where=what) from exc
+    # UTF-8 cannot carry a surrogate, so only a \u escape can make one; the search for one is
+    # all that documents without escapes pay.
+    if "\\u" in text and _has_lone_surrogate(document):
+        raise MalformedDocument("an escaped UTF-16 surrogate without its pair", where=what)
+    return document
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in ``value`` holds a surrogate: the decoder joins every escaped
+    pair into one character, so any left is alone."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def require_members(

@@ -29,11 +29,12 @@ as unlogged.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -46,7 +47,7 @@ from registry.log import Draft, now_ms
 from registry.service.problems import PROBLEMS
 from registry.service.state import ServiceState
 from registry.service.trust import TrustMaterial
-from registry.status import LIST_SIZE
+from registry.status import LIST_SIZE, START_NEXT_LIST_AT
 from registry.store import Head
 from schemas.credential import SkillCredential, read_credential
 from schemas.errors import SchemaError
@@ -248,9 +249,18 @@ def _check_refusal(position: int, report: VerificationReport) -> Refusal | None:
 
 
 def _slot(
-    state: ServiceState, position: int, credential: SkillCredential, newest: int
+    state: ServiceState,
+    position: int,
+    credential: SkillCredential,
+    newest: int,
+    newest_filled: Callable[[], int],
 ) -> tuple[int, int] | Refusal:
-    """The one status list slot the credential's entries name, or why they cannot be taken."""
+    """The one status list slot the credential's entries name, or why they cannot be taken.
+
+    A list after the newest is started only once the newest holds ``START_NEXT_LIST_AT``
+    credentials: every list is in every trust bundle, so a list started for each submission
+    would grow the bundle without bound, and a sparse list gives its credentials little herd
+    privacy."""
     status = state.registry.status
     entries = credential.claims.status
 
@@ -281,6 +291,11 @@ def _slot(
             return invalid(
                 f"list {number} is not started; the newest is {newest}, and a list is started "
                 f"by taking an index in list {newest + 1}"
+            )
+        if number == newest + 1 and newest and newest_filled() < START_NEXT_LIST_AT:
+            return invalid(
+                f"list {number} is not started, and list {newest} has room: a list is started "
+                f"once the newest holds {START_NEXT_LIST_AT:,} credentials"
             )
         slots.add((number, entry.status_list_index))
     purposes = [entry.status_purpose for entry in entries]
@@ -347,12 +362,27 @@ def _passing(
     trust: TrustMaterial,
     refusals: list[Refusal],
 ) -> list[_Fresh]:
-    """The candidates that pass every check, adding a refusal for each one that does not."""
+    """The candidates that pass every check, adding a refusal for each one that does not.
+
+    Slots are checked first: they depend on the credential alone, and a slot no list has
+    (an index past its end, up to 18 digits) could not even be written into the provisional
+    entry the other checks are made on."""
     status = state.registry.status
     newest = status.newest() if unlogged else 0
+    newest_filled = functools.cache(lambda: status.filled(newest))
+    slots: dict[int, tuple[int, int]] = {}
+    checkable: list[_Candidate] = []
+    for candidate in unlogged:
+        if candidate.credential is not None:
+            slot = _slot(state, candidate.position, candidate.credential, newest, newest_filled)
+            if isinstance(slot, Refusal):
+                refusals.append(slot)
+                continue
+            slots[candidate.position] = slot
+        checkable.append(candidate)
     fresh: list[_Fresh] = []
     holder: dict[tuple[int, int], int] = {}
-    for candidate, report in zip(unlogged, _reports(state, unlogged, trust), strict=True):
+    for candidate, report in zip(checkable, _reports(state, checkable, trust), strict=True):
         refusal = _check_refusal(candidate.position, report)
         if refusal is not None:
             refusals.append(refusal)
@@ -369,10 +399,7 @@ def _passing(
                 )
             )
             continue
-        slot = _slot(state, candidate.position, credential, newest)
-        if isinstance(slot, Refusal):
-            refusals.append(slot)
-            continue
+        slot = slots[candidate.position]
         earlier = holder.setdefault(slot, candidate.position)
         if earlier != candidate.position:
             refusals.append(_taken(candidate.position, slot, f"by body[{earlier}]"))

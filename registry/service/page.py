@@ -24,14 +24,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from registry.qr import qr_png, qr_svg
+from registry.service.limits import rate_limited
 from registry.service.page_text import LANGUAGE_NAMES, TEXT, choose_language
 from registry.service.problems import Problem
-from registry.service.records import StoredRecord, stored_record
+from registry.service.records import CredentialId, StoredRecord, stored_record
 from registry.service.state import Service, ServiceState
 from registry.service.trust import TrustMaterial
 from registry.service.verification import report_for_record, report_for_token
@@ -164,14 +165,18 @@ def _page(
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
 def verify_page(
-    request: Request, state: Service, credential_id: uuid.UUID, lang: Language = None
+    request: Request, state: Service, credential_id: CredentialId, lang: Language = None
 ) -> HTMLResponse:
     return _page(request, state, credential_id, _language(request, lang))
 
 
-@router.post("/v/{credential_id}", response_class=HTMLResponse)
+# The ID card check and the search box are limited as the verification API is: each verifies
+# (the search box any JWS it is given), where the page itself is a public document to cache.
+@router.post(
+    "/v/{credential_id}", response_class=HTMLResponse, dependencies=[Depends(rate_limited)]
+)
 async def check_national_id(
-    request: Request, state: Service, credential_id: uuid.UUID, lang: Language = None
+    request: Request, state: Service, credential_id: CredentialId, lang: Language = None
 ) -> HTMLResponse:
     """The ID card check: the form's number against the certificate's salted hash."""
     body = await request.body()
@@ -200,7 +205,7 @@ async def check_national_id(
     )
 
 
-@router.get("/v", response_class=HTMLResponse)
+@router.get("/v", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
 def search(
     request: Request,
     state: Service,
@@ -228,10 +233,10 @@ def _qr_target(state: ServiceState, credential_id: uuid.UUID) -> str:
 
 
 @router.get("/v/{credential_id}/qr.png")
-def qr_code_png(state: Service, credential_id: uuid.UUID) -> Response:
+def qr_code_png(state: Service, credential_id: CredentialId) -> Response:
     return Response(qr_png(_qr_target(state, credential_id)), media_type="image/png")
 
 
 @router.get("/v/{credential_id}/qr.svg")
-def qr_code_svg(state: Service, credential_id: uuid.UUID) -> Response:
+def qr_code_svg(state: Service, credential_id: CredentialId) -> Response:
     return Response(qr_svg(_qr_target(state, credential_id)), media_type="image/svg+xml")

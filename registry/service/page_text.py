@@ -116,17 +116,21 @@ def _tag_language(tag: str) -> str | None:
     return None
 
 
+_BY_LOWER_CASE = {language.lower(): language for language in LANGUAGES}
+
+
 def choose_language(asked: str | None, accept_language: str | None) -> str:
     """``?lang=`` when it names one of ours; else the first Accept-Language tag, in the client's
-    order of preference (RFC 9110 §12.5.4 ``q`` values), that we can answer in."""
-    if asked in LANGUAGES:
-        return asked
+    order of preference (RFC 9110 §12.5.4 ``q`` values), that we can answer in. Tags (BCP 47
+    §2.1.1) and the ``q`` parameter's name (RFC 9110 §5.6.6) are read in any case."""
+    if asked is not None and asked.lower() in _BY_LOWER_CASE:
+        return _BY_LOWER_CASE[asked.lower()]
     ranked: list[tuple[float, int, str]] = []
     for position, item in enumerate((accept_language or "").split(",")):
         tag, _, parameters = item.partition(";")
         weight = 1.0
         name, _, value = parameters.strip().partition("=")
-        if name.strip() == "q":
+        if name.strip().lower() == "q":
             try:
                 weight = float(value)
             except ValueError:

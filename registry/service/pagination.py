@@ -23,6 +23,7 @@ from starlette.datastructures import URL
 from registry.service.problems import Problem
 from schemas.b64 import b64url_decode, b64url_encode
 from schemas.errors import MalformedDocument
+from schemas.strict_json import parse_strict_json
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "PageRequest", "page_request", "paginate"]
 
@@ -47,14 +48,16 @@ class Page(BaseModel):
 
 def _decode(cursor: str) -> str:
     try:
-        document = json.loads(b64url_decode(cursor, "cursor"))
-    except (MalformedDocument, ValueError):
+        document = parse_strict_json(b64url_decode(cursor, "cursor"), limit=_MAX_CURSOR)
+    except MalformedDocument:
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("after"), str):
         raise Problem(
             "validation-error",
             "invalid: query.cursor",
-            errors=[{"field": "query.cursor", "detail": "not a cursor this service issued"}],
+            errors=[
+                {"field": "query.cursor", "detail": "not a cursor of the form the service writes"}
+            ],
         )
     after: str = document["after"]
     return after

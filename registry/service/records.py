@@ -7,18 +7,40 @@ its (impersonal) entry, but the registry no longer holds the credential itself.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BeforeValidator
 
 from registry.issuance import stored_evidence
+from registry.service.models import EXAMPLE_UUID
 from registry.service.problems import Problem
 from registry.service.state import ServiceState
 from registry.store import StoredCredentialView
 from schemas.governance import ACTIVE
 from schemas.instants import format_instant_ms
 
-__all__ = ["StoredRecord", "credential_urn", "stored_jws", "stored_record"]
+__all__ = ["CredentialId", "StoredRecord", "credential_urn", "stored_jws", "stored_record"]
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _canonical_uuid(value: object) -> object:
+    """A URL names a credential one way only, as its id writes it: ``uuid.UUID`` alone would
+    also read upper case, ``{…}``, ``urn:uuid:…`` and unhyphenated forms."""
+    if isinstance(value, str) and not _CANONICAL_UUID.fullmatch(value):
+        raise ValueError("expected a UUID in lowercase hyphenated form")
+    return value
+
+
+CredentialId = Annotated[
+    uuid.UUID,
+    BeforeValidator(_canonical_uuid),
+    Path(description="The UUID of the credential's `urn:uuid` id", examples=[EXAMPLE_UUID]),
+]
 
 
 def credential_urn(credential_id: uuid.UUID) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from registry.service.admission import AdmissionRefused, Admitted, Refusal, admit
@@ -22,10 +20,12 @@ from registry.service.models import (
     SubmittedCredential,
 )
 from registry.service.problems import Problem, problem_responses
-from registry.service.records import stored_record
+from registry.service.records import CredentialId, stored_record
 from registry.service.requests import RawBody, media_type
 from registry.service.state import Service
 from schemas.credential import CREDENTIAL_MEDIA_TYPE
+from schemas.errors import MalformedDocument
+from schemas.strict_json import parse_strict_json
 
 __all__ = ["router"]
 
@@ -55,9 +55,9 @@ def _tokens(body: bytes, content_type: str, max_batch: int) -> tuple[list[str], 
         return [token], False
     if content_type == _JSON:
         try:
-            document = json.loads(body)
-        except ValueError:
-            raise _refused("body", "not JSON") from None
+            document = parse_strict_json(body, limit=len(body), what="body")
+        except MalformedDocument as exc:
+            raise _refused("body", f"not JSON: {exc.message}") from None
         if not isinstance(document, list) or not document:
             raise _refused("body", "expected a non-empty array of compact JWS strings")
         if len(document) > max_batch:
@@ -185,12 +185,6 @@ def submit_credentials(
     (single,) = admitted
     document = _item(single)
     return JSONResponse(document, status_code=status, headers={"Location": document["location"]})
-
-
-CredentialId = Annotated[
-    uuid.UUID,
-    Path(description="The UUID of the credential's `urn:uuid` id", examples=[EXAMPLE_UUID]),
-]
 
 
 @router.get(

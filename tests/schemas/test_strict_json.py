@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
 from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.errors import DocumentTooLarge, DuplicateKey, MalformedDocument, MalformedScope
 from schemas.strict_json import parse_strict_json, require_members
@@ -25,6 +28,9 @@ def test_parses_ordinary_json() -> None:
         (b'{"a":"\xff"}', MalformedDocument, "not UTF-8 at byte 6"),
         (b'"\x00\x00', MalformedDocument, ""),
         (b"[" * 100_000, MalformedDocument, ""),
+        (b'{"a":"\\ud800"}', MalformedDocument, "surrogate without its pair"),
+        (b'{"\\uDFFF":1}', MalformedDocument, "surrogate without its pair"),
+        (b'[["x","\\ude00\\ud83d"]]', MalformedDocument, "surrogate without its pair"),
     ],
 )
 def test_rejects(data: bytes, error: type[Exception], fragment: str) -> None:
@@ -32,6 +38,33 @@ def test_rejects(data: bytes, error: type[Exception], fragment: str) -> None:
         parse_strict_json(data, limit=1 << 20, what="payload")
     assert fragment in str(caught.value)
     assert str(caught.value).startswith("payload: ")
+
+
+def test_escaped_pairs_and_escaped_backslashes_are_text() -> None:
+    assert parse_strict_json(b'["\\ud83d\\ude00", "\\\\ud800"]', limit=100) == ["😀", "\\ud800"]
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
+_DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_DOCUMENTS)
+def test_any_escaped_text_reads_back_as_written(document: Any) -> None:
+    escaped = json.dumps(document, ensure_ascii=True).encode("ascii")
+    assert parse_strict_json(escaped, limit=1 << 20) == document
+
+
+@given(_DOCUMENTS, st.integers(0xD800, 0xDFFF), st.booleans())
+def test_a_lone_surrogate_anywhere_is_refused(document: Any, code: int, as_key: bool) -> None:
+    lone = chr(code)
+    wrapped = {lone: document} if as_key else [document, lone]
+    escaped = json.dumps(wrapped, ensure_ascii=True).encode("ascii")
+    with pytest.raises(MalformedDocument, match="surrogate without its pair"):
+        parse_strict_json(escaped, limit=1 << 20)
 
 
 def test_size_limit_is_stated() -> None:

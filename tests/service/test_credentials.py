@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from issuer.signing import Signer
 from registry.authority import Registry
 from registry.settings import Settings
-from registry.status import set_credential_status
+from registry.status import START_NEXT_LIST_AT, set_credential_status
 from schemas.log_entry import jws_digest, parse_log_evidence
 from schemas.merkle import leaf_hash, verify_inclusion
 from schemas.note import verify_checkpoint
@@ -213,6 +213,11 @@ REFUSED: dict[str, tuple[Callable[[Issuing], str], str, str | None]] = {
         "status-entry-invalid",
         None,
     ),
+    "an index past every list": (
+        lambda i: _with_status(i, *_entries(PUBLIC_URL, 10**18 - 1)),
+        "status-entry-invalid",
+        None,
+    ),
     "two indexes": (
         lambda i: _with_status(i, _entries(PUBLIC_URL, 5)[0], _entries(PUBLIC_URL, 6)[1]),
         "status-entry-invalid",
@@ -240,6 +245,19 @@ def test_a_refused_credential_names_the_failed_check_and_logs_nothing(
     assert [error["field"] for error in problem["errors"]] == ["body[0]"]
     assert log_size(registry) == size
     assert registry.status.newest() == 0
+
+
+def test_a_list_is_started_only_once_the_newest_is_nearly_full(
+    client: TestClient, registry: Registry, issuing: Issuing
+) -> None:
+    assert _submit(client, issuing.sign(index=5)).status_code == 201
+    early = _with_status(issuing, *_entries(PUBLIC_URL, 5, list_no=2))
+    problem = assert_problem(_submit(client, early), "status-entry-invalid")
+    assert "list 1 has room" in problem["errors"][0]["detail"]
+    registry.status.allocate(START_NEXT_LIST_AT - 1)
+    assert registry.status.filled(1) == START_NEXT_LIST_AT
+    assert _submit(client, early).status_code == 201
+    assert registry.status.newest() == 2
 
 
 def test_a_taken_status_index_is_a_conflict(
@@ -315,6 +333,8 @@ def test_concurrent_submissions_of_one_credential_log_it_once(
         ({"content-type": "application/json"}, b'{"jws": "a.b.c"}', "validation-error", "body"),
         ({"content-type": "application/json"}, b'["a.b.c", 7]', "validation-error", "body[1]"),
         ({"content-type": "application/json"}, b"[", "validation-error", "body"),
+        ({"content-type": "application/json"}, b"[" * 100_000, "validation-error", "body"),
+        ({"content-type": "application/json"}, b'["\\ud800"]', "validation-error", "body"),
     ],
 )
 def test_a_body_that_is_not_a_submission_is_refused(
@@ -372,3 +392,18 @@ def test_get_unknown_erased_and_malformed_ids(
     assert_problem(erased, "credential-not-found")
     malformed = assert_problem(client.get("/v1/credentials/1234"), "validation-error")
     assert [error["field"] for error in malformed["errors"]] == ["path.credential_id"]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [str.upper, lambda text: text.replace("-", ""), "{{{}}}".format, "urn:uuid:{}".format],
+    ids=["upper case", "no hyphens", "braces", "urn"],
+)
+@pytest.mark.parametrize("path", ["/v1/credentials/{}", "/v/{}", "/v/{}/qr.png", "/v/{}/qr.svg"])
+def test_a_credential_is_named_in_a_url_one_way_only(
+    shared_service: SharedService, form: Callable[[str], str], path: str
+) -> None:
+    client = shared_service.client
+    named = path.format(form(str(uuid.uuid4())))
+    problem = assert_problem(client.get(named), "validation-error")
+    assert [error["field"] for error in problem["errors"]] == ["path.credential_id"]

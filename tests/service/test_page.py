@@ -168,6 +168,10 @@ def test_the_qr_code_decodes_to_the_verify_url(demo: DemoResult, client: TestCli
         (None, "de,en;q=0", "zh-Hans"),
         ("xx", None, "zh-Hans"),
         (None, "en;q=abc,zh", "zh-Hans"),
+        ("EN", None, "en"),
+        ("zh-hant", "en", "zh-Hant"),
+        (None, "zh-Hans;Q=0, en;q=0.1", "en"),
+        (None, "ZH-TW;Q=0.1, EN", "en"),
     ],
 )
 def test_choose_language(asked: str | None, header: str | None, expected: str) -> None:

@@ -144,3 +144,22 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(shared_service: Shared
         assert client.get("/v1/issuers").status_code == 200
         elsewhere = TestClient(client.app, client=("192.0.2.7", 5000))
         assert elsewhere.post("/v1/verify", json={"jws": "a.b.c"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/v?q=a.b.c"), ("post", "/v/00000000-0000-4000-8000-000000000001")],
+    ids=["search box", "id card check"],
+)
+def test_the_pages_that_verify_share_the_rate_limit(
+    shared_service: SharedService, method: str, path: str
+) -> None:
+    settings = shared_service.settings.model_copy(
+        update={"rate_limit_per_second": 0.01, "rate_limit_burst": 2}
+    )
+    with TestClient(create_app(settings)) as client:
+        answers = [getattr(client, method)(path) for _ in range(3)]
+        assert 429 not in [answer.status_code for answer in answers[:2]]
+        assert_problem(answers[-1], "rate-limited")
+        # The page itself is a public document, left to a cache in front.
+        assert client.get("/v/00000000-0000-4000-8000-000000000001").status_code != 429

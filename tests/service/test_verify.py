@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from registry.authority import Registry
 from registry.settings import Settings
 from registry.status import set_credential_status
+from schemas.b64 import b64url_encode
 from schemas.log_entry import parse_log_evidence
 from tests.service.conftest import (
     ISSUER,
@@ -92,6 +93,27 @@ def test_a_token_that_is_no_credential_is_an_invalid_report(client: TestClient) 
     report = response.json()
     assert report["result"] == "invalid"
     assert report["checks"][0]["code"] == "format.alg_not_allowed"
+
+
+@pytest.mark.parametrize("where", ["header", "payload"])
+def test_a_lone_surrogate_escape_is_an_invalid_report_on_the_api_and_the_page(
+    client: TestClient, issuing: Issuing, where: str
+) -> None:
+    """Such a string parses in Python but no UTF-8 writer can write it: refused at parse."""
+    header, payload, signature = issuing.sign().split(".")
+    if where == "header":
+        header = b64url_encode(b'{"alg":"EdDSA","cty":"vc","kid":"\\ud800","typ":"vc+jwt"}')
+    else:
+        payload = b64url_encode(b'{"id":"\\udfff"}')
+    token = f"{header}.{payload}.{signature}"
+    response = client.post("/v1/verify", json={"jws": token})
+    assert response.status_code == 200
+    first = response.json()["checks"][0]
+    assert (first["code"], first["ok"]) == ("format.json", False)
+    assert "surrogate" in first["message"]
+    page = client.get("/v", params={"q": token})
+    assert page.status_code == 200
+    assert 'id="result" data-result="invalid"' in page.text
 
 
 def test_recognize_adds_the_answer_and_the_mappings(

@@ -55,11 +55,14 @@ _UUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 _VERIFY_URL = re.compile(rf"/v/({_UUID_TEXT})")
 _BARE_UUID = re.compile(_UUID_TEXT)
 
+# The templates are package data, fixed for the life of the process: with auto_reload, every
+# page would stat its template file to see whether it changed.
 _templates = Environment(
     loader=PackageLoader("registry", "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,
 )
 
 _TEXTS = {

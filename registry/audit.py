@@ -2,9 +2,13 @@
 
 Nothing stored is trusted. Every entry's leaf hash is recomputed from its bytes, every entry's
 ``prev`` is checked against the entry before it, every interior node is recomputed from its two
-children, every checkpoint's signature is verified and its root recomputed from the leaves, and
-the head must describe exactly the entries stored. The store is read in index order, a chunk at
-a time, with a constant amount held in memory, so a log of any size can be audited.
+children, every checkpoint's signature is verified and its root recomputed from the leaves, the
+latest checkpoint must be of the head's size, and the head (size, root, right edge, last leaf,
+last time) must describe exactly the entries stored. The indexes the registry reads instead of
+the log must say what the entries say: the governance index lists exactly the governance
+entries (the directory, and so every revocation, is folded from it), and each stored credential
+is at its own issuance entry, with the JWS that entry hashes. The store is read in index order,
+a chunk at a time, with a constant amount held in memory, so a log of any size can be audited.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import Any
 from registry.store import LogStore, StoredCheckpoint, frontier_root
 from schemas.canonical import canonical_json
 from schemas.errors import SchemaError
-from schemas.log_entry import ENTRY_VERSION
+from schemas.governance import CHANGE_KINDS
+from schemas.log_entry import ENTRY_VERSION, ISSUANCE, jws_digest
 from schemas.merkle import leaf_hash, node_hash
 from schemas.note import VerifierKey, verify_checkpoint
 
@@ -85,7 +90,7 @@ class _Frontier:
         return frontier_root([node for _, node in self.nodes])
 
 
-def _check_entry(index: int, data: bytes, prev: bytes, last_ts: int) -> int:
+def _check_entry(index: int, data: bytes, prev: bytes, last_ts: int) -> dict[str, Any]:
     try:
         document = json.loads(data)
         canonical = canonical_json(document)
@@ -104,7 +109,64 @@ def _check_entry(index: int, data: bytes, prev: bytes, last_ts: int) -> int:
     ts = document.get("ts")
     if not isinstance(ts, int) or ts < last_ts:
         raise _Found("audit.time_reversed", index, f"ts {ts!r} is before the entry before it")
-    return ts
+    return document
+
+
+class _IndexCheck:
+    """One index table read beside the entries, both in index order (a merge, so nothing is
+    held but the next row): ``see`` is called with every entry and returns the index's row for
+    it, if any, after refusing any row that points before it (at no entry)."""
+
+    def __init__(self, rows: Iterator[Any], name: str) -> None:
+        self._rows = rows
+        self._name = name
+        self._next = next(rows, None)
+
+    def see(self, index: int) -> Any:
+        row = self._next
+        if row is not None and row[0] < index:
+            raise _Found("audit.index_mismatch", row[0], f"{self._name} names no stored entry")
+        if row is None or row[0] != index:
+            return None
+        self._next = next(self._rows, None)
+        return row
+
+    def finish(self) -> None:
+        if self._next is not None:
+            raise _Found(
+                "audit.index_mismatch", self._next[0], f"{self._name} names no stored entry"
+            )
+
+
+def _check_indexes(
+    index: int, document: dict[str, Any], governance: _IndexCheck, credentials: _IndexCheck
+) -> None:
+    kind = document.get("kind")
+    listed = governance.see(index)
+    if (kind in CHANGE_KINDS) != (listed is not None) or (listed and listed[1] != kind):
+        raise _Found(
+            "audit.index_mismatch",
+            index,
+            f"the governance index {'lists' if listed else 'omits'} a {kind!r} entry"
+            + (f" as {listed[1]!r}" if listed else ""),
+        )
+    stored = credentials.see(index)
+    if stored is None:
+        return
+    _, credential_id, jws = stored
+    body = document.get("body")
+    if kind != ISSUANCE or not isinstance(body, dict) or body.get("credential_id") != credential_id:
+        raise _Found(
+            "audit.credential_mismatch",
+            index,
+            f"the credential store places {credential_id} at an entry that is not its issuance",
+        )
+    if jws is not None and jws_digest(jws.encode("ascii", "replace")) != body.get("jws_sha256"):
+        raise _Found(
+            "audit.credential_mismatch",
+            index,
+            f"the stored JWS of {credential_id} is not the one its issuance entry hashes",
+        )
 
 
 class _Auditor:
@@ -118,20 +180,25 @@ class _Auditor:
         head = self.store.head()
         checkpoints = self.store.checkpoints()
         pending = next(checkpoints, None)
+        governance = _IndexCheck(self.store.scan_governance_index(), "the governance index")
+        credentials = _IndexCheck(self.store.scan_credentials(), "the credential store")
         frontier = _Frontier()
-        prev, last_ts = bytes(32), 0
+        prev, last_ts, checked = bytes(32), 0, 0
         for index, stored_leaf, data in self.store.scan_entries():
             if index != frontier.size:
                 raise _Found("audit.entry_missing", frontier.size, "entry is missing")
             leaf = leaf_hash(data)
             if leaf != stored_leaf:
                 raise _Found("audit.entry_altered", index, "entry bytes do not match its leaf hash")
-            last_ts = _check_entry(index, data, prev, last_ts)
+            document = _check_entry(index, data, prev, last_ts)
+            last_ts = document["ts"]
+            _check_indexes(index, document, governance, credentials)
             prev = leaf
             frontier.add(leaf)
             self.entries += 1
             while pending is not None and pending.size == frontier.size:
                 self._check_checkpoint(pending, frontier.root())
+                checked = pending.size
                 pending = next(checkpoints, None)
             if self.entries % 10_000 == 0:
                 progress(self.entries)
@@ -147,8 +214,27 @@ class _Auditor:
                 min(head.size, frontier.size),
                 f"the head says {head.size} entries, {frontier.size} are stored",
             )
-        if (head.root_hash, head.last_leaf_hash) != (frontier.root(), prev):
-            raise _Found("audit.head_mismatch", head.size, "the head does not match the entries")
+        governance.finish()
+        credentials.finish()
+        edge = tuple(node for _, node in frontier.nodes)
+        if (head.root_hash, head.frontier, head.last_leaf_hash, head.last_ts) != (
+            frontier.root(),
+            edge,
+            prev,
+            last_ts,
+        ):
+            raise _Found(
+                "audit.head_mismatch",
+                head.size,
+                "the head (its root, right edge, last leaf or last time) does not match the "
+                "entries",
+            )
+        if head.size and checked != head.size:
+            raise _Found(
+                "audit.checkpoint_missing",
+                head.size - 1,
+                f"no checkpoint of the head's size {head.size} (the latest is of {checked})",
+            )
         self._check_nodes(head.size)
         progress(self.entries)
 

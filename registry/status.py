@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, insert, select, text, tuple_
 
 from registry.database import WRITE_LOCK, is_sqlite
-from registry.errors import UnknownCredential
+from registry.errors import LogStateError, UnknownCredential
 from registry.governance import Governance
 from registry.log import Receipt
 from registry.models import StatusAllocation
@@ -224,7 +224,13 @@ def credential_pointers(store: LogStore, credential_id: str) -> list[dict[str, A
     if stored is None:
         raise UnknownCredential(f"no credential {credential_id} in the registry")
     (entry,) = store.entries(stored.log_index, stored.log_index + 1)
-    return [StatusPointer(**p).to_json() for p in json.loads(entry)["body"].get("status", ())]
+    body = json.loads(entry)["body"]
+    if body.get("credential_id") != credential_id:
+        raise LogStateError(
+            f"the credential store places {credential_id} at log entry {stored.log_index}, "
+            "which is not its issuance: run `skillcert log audit`"
+        )
+    return [StatusPointer(**p).to_json() for p in body.get("status", ())]
 
 
 def set_credential_status(

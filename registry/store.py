@@ -104,6 +104,8 @@ _WITH_LATEST_CHECKPOINT = (
 _SQLITE_NODES_AND_LATEST = _SQLITE_NODES + _WITH_LATEST_CHECKPOINT.format(cast="")
 _POSTGRES_NODES_AND_LATEST = _POSTGRES_NODES + _WITH_LATEST_CHECKPOINT.format(cast="::int2")
 _NODE_CACHE = 1 << 16
+_BEFORE_EVERY_INDEX = -(2**63)
+"""Where an auditor's scan of an index starts: before any row, a damaged negative one too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,10 @@ class LogStore(Protocol):
 
     def governance_entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]: ...
 
+    def scan_governance_index(self) -> Iterator[tuple[int, str]]: ...
+
+    def scan_credentials(self) -> Iterator[tuple[int, str, str | None]]: ...
+
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
 
     def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
@@ -349,6 +355,11 @@ class SqlLogStore:
             connection.begin(),
         ):
             head = self._read_head(connection, lock=True)
+            if frontier_root(head.frontier) != head.root_hash:
+                raise LogStateError(
+                    "the head's right edge does not lead to its root, so an append would sign "
+                    "a tree that is not this log's: run `skillcert log audit`"
+                )
             batch = build(head)
             if not batch.entries:
                 raise LogStateError("an append needs at least one entry")
@@ -542,6 +553,17 @@ class SqlLogStore:
             rows = connection.execute(query).all()
         for index, data in rows:
             yield index, bytes(data)
+
+    def scan_governance_index(self) -> Iterator[tuple[int, str]]:
+        """Every ``(index, kind)`` row of the governance index, in index order, as stored."""
+        columns = [_GOVERNANCE.c.idx, _GOVERNANCE.c.kind]
+        yield from (tuple(row) for row in self._scan(columns, columns[:1], (_BEFORE_EVERY_INDEX,)))
+
+    def scan_credentials(self) -> Iterator[tuple[int, str, str | None]]:
+        """Every credential row as ``(log index, id, JWS or None once erased)``, in log index
+        order, as stored."""
+        columns = [_CREDENTIALS.c.log_index, _CREDENTIALS.c.id, _CREDENTIALS.c.jws]
+        yield from (tuple(row) for row in self._scan(columns, columns[:1], (_BEFORE_EVERY_INDEX,)))
 
     def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]:
         """The stored leaf hashes of indexes ``[start, stop)`` in index order, streamed from one

@@ -10,9 +10,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, text
 
 from registry.audit import audit_log
+from registry.errors import LogStateError
 from registry.log import Draft, TransparencyLog
+from registry.status import credential_pointers
 from registry.store import SqlLogStore
-from schemas.log_entry import encode_entry
+from schemas.governance import CHANGE_KINDS
+from schemas.log_entry import ISSUANCE, encode_entry, jws_digest
 from schemas.merkle import leaf_hash
 from schemas.note import Checkpoint, format_checkpoint, sign_note
 from tests.registry.conftest import ORIGIN
@@ -162,3 +165,123 @@ def test_a_checkpoint_signed_over_a_wrong_root_is_found(
     report = audit_log(store, filled.verifier_key, ORIGIN)
     assert report.damage is not None
     assert (report.damage.kind, report.damage.index) == ("audit.checkpoint_mismatch", 15)
+
+
+CHANGE = sorted(CHANGE_KINDS)[0]
+
+
+def _jws(n: int) -> str:
+    return f"eyJhbGciOiJFZERTQSJ9.eyJuIjo{n}fQ.c2lnbmF0dXJl"
+
+
+@pytest.fixture
+def indexed(log: TransparencyLog) -> TransparencyLog:
+    """Entries the registry also indexes: governance changes (0, 3) and credentials (1, 2, 4)."""
+    drafts = []
+    for n in range(5):
+        if n in (0, 3):
+            drafts.append(Draft(CHANGE, {"n": n}))
+            continue
+        credential_id = f"urn:uuid:00000000-0000-4000-8000-00000000000{n}"
+        body = {"credential_id": credential_id, "jws_sha256": jws_digest(_jws(n).encode())}
+        drafts.append(Draft(ISSUANCE, body, credential=(credential_id, "urn:x:issuer", _jws(n))))
+    log.append(drafts)
+    log.append([Draft("test", {"n": 5})])
+    return log
+
+
+def _forget_a_change(connection: Connection) -> None:
+    connection.execute(text("DELETE FROM governance_entries WHERE idx = 3"))
+
+
+def _misname_a_change(connection: Connection) -> None:
+    connection.execute(text("UPDATE governance_entries SET kind = 'test' WHERE idx = 0"))
+
+
+def _index_an_issuance_as_a_change(connection: Connection) -> None:
+    connection.execute(
+        text("INSERT INTO governance_entries (idx, kind) VALUES (2, :k)"), {"k": CHANGE}
+    )
+
+
+def _swap_two_credentials_entries(connection: Connection) -> None:
+    rows = dict(connection.execute(text("SELECT log_index, id FROM credentials")).all())
+    connection.execute(text("UPDATE credentials SET log_index = 5 WHERE log_index = 1"))
+    connection.execute(text("UPDATE credentials SET log_index = 1 WHERE log_index = 2"))
+    connection.execute(text("UPDATE credentials SET log_index = 2 WHERE id = :i"), {"i": rows[1]})
+
+
+def _replace_a_stored_jws(connection: Connection) -> None:
+    connection.execute(text("UPDATE credentials SET jws = :j WHERE log_index = 4"), {"j": _jws(9)})
+
+
+def _damage_the_heads_right_edge(connection: Connection) -> None:
+    connection.execute(text("UPDATE log_head SET frontier = :f"), {"f": bytes(64)})
+
+
+def _move_the_heads_clock(connection: Connection) -> None:
+    connection.execute(text("UPDATE log_head SET last_ts = 4102444800000"))
+
+
+def _delete_the_latest_checkpoint(connection: Connection) -> None:
+    connection.execute(text("DELETE FROM log_checkpoints WHERE size = 6"))
+
+
+INDEX_DAMAGE: list[tuple[Tamper, str, int]] = [
+    (_forget_a_change, "audit.index_mismatch", 3),
+    (_misname_a_change, "audit.index_mismatch", 0),
+    (_index_an_issuance_as_a_change, "audit.index_mismatch", 2),
+    (_swap_two_credentials_entries, "audit.credential_mismatch", 1),
+    (_replace_a_stored_jws, "audit.credential_mismatch", 4),
+    (_damage_the_heads_right_edge, "audit.head_mismatch", 6),
+    (_move_the_heads_clock, "audit.head_mismatch", 6),
+    (_delete_the_latest_checkpoint, "audit.checkpoint_missing", 5),
+]
+
+
+def test_an_undamaged_indexed_log_audits_clean(
+    store: SqlLogStore, indexed: TransparencyLog
+) -> None:
+    assert audit_log(store, indexed.verifier_key, ORIGIN).damage is None
+
+
+@pytest.mark.parametrize(
+    ("tamper", "kind", "index"),
+    INDEX_DAMAGE,
+    ids=[t.__name__.strip("_") for t, _, _ in INDEX_DAMAGE],
+)
+def test_an_index_that_disagrees_with_the_entries_is_found(
+    engine: Engine,
+    store: SqlLogStore,
+    indexed: TransparencyLog,
+    tamper: Tamper,
+    kind: str,
+    index: int,
+) -> None:
+    """The directory is folded from the governance index and revocations find their bits
+    through the credential store: an index that lies would silently undo a signed change."""
+    with engine.begin() as connection:
+        tamper(connection)
+    report = audit_log(SqlLogStore(engine), indexed.verifier_key, ORIGIN)
+    assert report.damage is not None
+    assert (report.damage.kind, report.damage.index) == (kind, index), report.damage
+
+
+def test_an_append_on_a_damaged_right_edge_is_refused(
+    engine: Engine, indexed: TransparencyLog
+) -> None:
+    """Signing on top of it would sign a tree no consistency proof joins to the last one."""
+    with engine.begin() as connection:
+        _damage_the_heads_right_edge(connection)
+    with pytest.raises(LogStateError, match="right edge"):
+        indexed.append([Draft("test", {"n": 6})])
+    assert indexed.store.head().size == 6
+
+
+def test_a_revocation_never_follows_a_misplaced_credential(
+    engine: Engine, indexed: TransparencyLog
+) -> None:
+    with engine.begin() as connection:
+        _swap_two_credentials_entries(connection)
+    with pytest.raises(LogStateError, match="not its issuance"):
+        credential_pointers(indexed.store, "urn:uuid:00000000-0000-4000-8000-000000000001")

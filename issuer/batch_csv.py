@@ -317,10 +317,13 @@ def _header(reader: Iterator[list[str]], name: str) -> tuple[list[str], list[str
         raise BatchInputError(
             RowError(name, 1, "-", "empty file: a header row is required")
         ) from None
+    except csv.Error as exc:
+        raise BatchInputError(RowError(name, 1, "-", f"bad CSV: {exc}")) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise BatchInputError(RowError(name, 1, missing[0], "missing column in the header row"))
-    duplicated = sorted({c for c in header if header.count(c) > 1})
+    # Unnamed columns are ignored however many there are: spreadsheets write empty ones.
+    duplicated = sorted({c for c in header if c and header.count(c) > 1})
     if duplicated:
         raise BatchInputError(RowError(name, 1, duplicated[0], "column appears twice"))
     extra = [c for c in header if c not in _COLUMNS]

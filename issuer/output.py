@@ -119,7 +119,20 @@ class DirectorySink:
 
 
 def open_sink(path: Path) -> CredentialSink:
-    """A ``JsonlSink`` if ``path`` ends in ``.jsonl``, else a ``DirectorySink``."""
-    if path.exists() and path.is_file() and path.suffix != ".jsonl":
+    """A ``JsonlSink`` if ``path`` ends in ``.jsonl``, else a ``DirectorySink``.
+
+    Refused before anything is signed or logged: a path that cannot take the output, and an
+    existing ``.jsonl`` file, which would be replaced, and with it the only published copy of
+    the credentials it holds (they are logged, so issuing the rows again would issue them twice).
+    """
+    if path.suffix == ".jsonl":
+        if path.is_dir():
+            raise OutputError(str(path), "is a directory; a .jsonl output is a file")
+        if path.exists():
+            raise OutputError(
+                str(path), "exists; its credentials are issued already, so choose a new file"
+            )
+        return JsonlSink(path)
+    if path.exists() and not path.is_dir():
         raise OutputError(str(path), "output must be a directory or a .jsonl file")
-    return JsonlSink(path) if path.suffix == ".jsonl" else DirectorySink(path)
+    return DirectorySink(path)

@@ -179,8 +179,14 @@ def issue(
             if occupations
             else builtin_occupation_table(edition)
         )
+        level_framework = builtin_framework(framework)
         with registry(settings) as opened:
             signer = opened.issuers.signer(issuer_id, utc_now())
+            scopes = opened.issuers.get(issuer_id).scopes
+            if not csv_path.is_file():
+                fail(f"{csv_path}:0:-: no such file")
+            # Everything that can refuse the command is asked before the output is opened,
+            # so a refusal leaves nothing behind where the output was to go.
             with _ProgressBar(err.is_terminal) as bar:
                 sink = LoggedSink(
                     open_sink(out),
@@ -195,14 +201,14 @@ def issue(
                     signer,
                     sink,
                     occupations=table,
-                    framework=builtin_framework(framework),
+                    framework=level_framework,
                     today=datetime.now(BEIJING).date(),
                     skip_invalid=skip_invalid,
                     on_error=on_error,
                     on_extra_columns=on_extra,
                     on_progress=bar.update,
                     allocate_status=opened.status.allocate,
-                    scopes=opened.issuers.get(issuer_id).scopes,
+                    scopes=scopes,
                 )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
     say(f"signed {summary.signed} credential(s) into {out}{skipped}")
@@ -272,7 +278,7 @@ _MARK = {True: "ok  ", False: "FAIL", None: "?   "}
 
 _BUNDLE = typer.Option(help="Trust bundle (default: made now from this registry)")
 _AUTHORITY = typer.Option(help="Pinned authority key thumbprint (default: this registry's)")
-_MAX_AGE = typer.Option(help="Oldest status information accepted, in hours")
+_MAX_AGE = typer.Option(help="Oldest status information accepted, in hours (0 to 1,000,000)")
 
 
 def _report(
@@ -285,6 +291,8 @@ def _report(
     max_age: float,
     target: str | None,
 ) -> VerificationReport:
+    if not 0 <= max_age <= 1_000_000:  # NaN is neither
+        fail(f"--max-age must be a number of hours from 0 to 1,000,000, not {max_age}")
     settings = _settings()
     token, document = _read_token(source, line)
     if proof is not None:

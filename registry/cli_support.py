@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DatabaseError
 
 from issuer.errors import IssuerError
 from registry.errors import RegistryError
@@ -43,6 +44,8 @@ def bad_input_exits() -> Iterator[None]:
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or ''}: {exc.strerror}")
+    except DatabaseError as exc:
+        fail(f"the registry database cannot be read: {exc.orig or exc}")
 
 
 def print_json(document: Any) -> None:

@@ -14,7 +14,9 @@ from schemas.errors import InvalidCertificateNumber
 
 __all__ = ["CertificateNumber", "parse_certificate_number"]
 
-_FORM = re.compile(r"([YS])(\d{4})(\d{2})(\d{6})(\d{2})(\d)(\d{6})")
+# ASCII digits only, as for identity numbers: a full-width number would read as another number
+# than the ASCII one it looks like, and slip past the check for duplicates.
+_FORM = re.compile(r"([YS])([0-9]{4})([0-9]{2})([0-9]{6})([0-9]{2})([0-9])([0-9]{6})")
 
 
 @dataclass(frozen=True, slots=True)

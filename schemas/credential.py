@@ -98,13 +98,23 @@ _CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def parse_calendar_date(text: str) -> date:
     """``YYYY-MM-DD`` exactly; raises ``InvalidDate``. ``date.fromisoformat`` alone would also
-    take other ISO 8601 forms of the same length, such as the week date ``2024-W01-1``."""
+    take other ISO 8601 forms of the same length, such as the week date ``2024-W01-1``. A day
+    must lie within ``_FIRST_DAY`` .. ``_LAST_DAY``, whose instants every reader can show."""
     try:
         if not _CALENDAR_DATE.fullmatch(text):
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidDate(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise InvalidDate(f"{text!r} is outside {_FIRST_DAY} .. {_LAST_DAY}")
+    return day
+
+
+_FIRST_DAY = date(1, 1, 3)
+_LAST_DAY = date(9999, 12, 29)
+"""The days whose Beijing instants (``valid_from_instant``, ``valid_until_instant``) are within
+the range ``schemas.instants`` reads in any zone: 0001-01-01 in Beijing is the year 0 in UTC."""
 
 
 def valid_from_instant(day: date) -> datetime:

@@ -26,7 +26,9 @@ __all__ = [
 
 SALT_BYTES = 16
 _HASH_PREFIX = "sha256$"
-_FORM = re.compile(r"\d{17}[\dX]")
+# ASCII digits only: ``\d`` would take full-width and other scripts' digits, which ``int`` reads
+# too, so such a number would pass every check and then fail to hash.
+_FORM = re.compile(r"[0-9]{17}[0-9X]")
 # GB 11643-1999 check digit: ISO 7064 MOD 11-2 over the first 17 digits. The standard's weights
 # (7, 9, 10, 5, ... 4, 2) are 2**17 ... 2**1 mod 11, and 13 is 2 mod 11, so the weighted sum is,
 # mod 11, twice the digits read as one base-13 number: one ``int`` call instead of seventeen.
@@ -42,7 +44,9 @@ def normalise_national_id(text: str) -> str:
     """
     candidate = text.replace(" ", "").upper()
     if not _FORM.fullmatch(candidate):
-        raise InvalidNationalId("must be 17 digits followed by a digit or X (18 characters)")
+        raise InvalidNationalId(
+            "must be 17 digits 0-9 followed by a digit or X (18 characters, not full-width)"
+        )
     if national_id_check_digit(candidate[:17]) != candidate[17]:
         raise InvalidNationalId("check digit does not match (GB 11643-1999)")
     return candidate
@@ -51,7 +55,9 @@ def normalise_national_id(text: str) -> str:
 def national_id_check_digit(first_17_digits: str) -> str:
     """The GB 11643-1999 check character for the first 17 digits of a resident identity number;
     raises ``ValueError`` for anything but 17 decimal digits."""
-    if len(first_17_digits) != 17 or not first_17_digits.isdecimal():
+    if len(first_17_digits) != 17 or not (
+        first_17_digits.isascii() and first_17_digits.isdecimal()
+    ):
         raise ValueError("expected the first 17 digits of a resident identity number")
     return _CHECK_CHARS[2 * int(first_17_digits, _CHECK_BASE) % 11]
 

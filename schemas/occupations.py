@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 DEFAULT_EDITION = "CN-OC-2022"
-_CODE = re.compile(r"[1-8]-\d{2}-\d{2}-\d{2}")
+# ASCII digits only: ``\d`` would take other scripts' digits too.
+_CODE = re.compile(r"[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}")
 _COLUMNS = ("code", "name_zh", "name_en")
 
 
@@ -108,7 +109,11 @@ def _parse_table(text: str, edition: str, source: str) -> OccupationTable:
 
 def load_occupation_table(path: Path, edition: str) -> OccupationTable:
     """Load a ``code,name_zh,name_en`` CSV; errors name ``file:row:field``."""
-    return _parse_table(path.read_text(encoding="utf-8-sig"), edition, str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument(f"not UTF-8 text at byte {exc.start}", where=str(path)) from None
+    return _parse_table(text, edition, str(path))
 
 
 def builtin_occupation_table(edition: str = DEFAULT_EDITION) -> OccupationTable:

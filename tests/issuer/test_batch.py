@@ -100,6 +100,9 @@ def test_signs_into_a_directory(tmp_path: Path, signer: Signer) -> None:
     assert report.credential.id == f"urn:uuid:{files[0].stem}"
 
 
+_FULL_WIDTH_ID = "".join(chr(0xFF10 + int(c)) for c in "11010519491231002") + "X"
+_FULL_WIDTH_SERIAL = "".join(chr(0xFF10 + int(c)) for c in "100044440101244000009")
+
 BAD_ROWS = [
     (
         "陈示范,110105194912310021,6-31-01-03,4,Y100044440101244000009,2024-06-18,\n",
@@ -120,6 +123,22 @@ BAD_ROWS = [
         f"陈示范,{NATIONAL_ID},6-31-01-03,6,Y100044440101244000009,2024-06-18,\n",
         "level",
         "'6' is not a level of CN-VQ-5 (valid: 5, 4, 3, 2, 1)",
+    ),
+    (
+        # Full-width digits, as an IME types them, with a check digit they would make right.
+        f"陈示范,{_FULL_WIDTH_ID},6-31-01-03,4,Y100044440101244000009,2024-06-18,\n",
+        "national_id",
+        "must be 17 digits 0-9 followed by a digit or X (18 characters, not full-width)",
+    ),
+    (
+        f"陈示范,{NATIONAL_ID},6-31-01-03,4,Y{_FULL_WIDTH_SERIAL},2024-06-18,\n",
+        "certificate_number",
+        f"'Y{_FULL_WIDTH_SERIAL}' is not a certificate number (Y or S followed by 21 digits)",
+    ),
+    (
+        f"陈示范,{NATIONAL_ID},6-31-01-03,4,Y100044440101244000009,0001-01-01,\n",
+        "issued_on",
+        "'0001-01-01' is outside 0001-01-03 .. 9999-12-29",
     ),
     (
         f"陈示范,{NATIONAL_ID},6-31-01-03,4,X100044440101244000009,2024-06-18,\n",
@@ -210,6 +229,8 @@ def test_skip_invalid_signs_the_rest(tmp_path: Path, signer: Signer) -> None:
         (HEADER.rstrip().encode() + b",name\n", "pass.csv:1:name: column appears twice"),
         (HEADER.encode() + GOOD_ROWS[0].encode() + b"\xff\xfe,x\n", "pass.csv:3:-: not UTF-8"),
         (HEADER.encode() + b'"unterminated,x\n', "pass.csv:2:-: bad CSV"),
+        (b'"name"x,national_id\n', "pass.csv:1:-: bad CSV"),
+        (HEADER.rstrip().encode() + b"\r" + GOOD_ROWS[0].encode(), "pass.csv:1:-: bad CSV"),
     ],
 )
 def test_unreadable_files_name_the_line(
@@ -361,3 +382,12 @@ def test_skip_invalid_never_signs_a_duplicate(tmp_path: Path, signer: Signer) ->
     assert summary == BatchSummary(rows=3, signed=1, invalid=2)
     assert [(e.row, e.field) for e in errors] == [(3, "certificate_number"), (4, "national_id")]
     assert len(out.read_text().splitlines()) == 1
+
+
+def test_unnamed_columns_are_ignored_however_many(tmp_path: Path, signer: Signer) -> None:
+    """Spreadsheets write empty trailing columns; two of them are not "a column twice"."""
+    header = HEADER.rstrip("\n") + ",,\n"
+    path = _csv(tmp_path, *(row.rstrip("\n") + ",,\n" for row in GOOD_ROWS), header=header)
+    summary, errors = _run(path, signer, tmp_path / "out.jsonl")
+    assert errors == []
+    assert summary.signed == len(GOOD_ROWS)

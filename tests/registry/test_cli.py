@@ -285,3 +285,72 @@ def test_progress_bar_only_on_a_terminal(home: Path, tmp_path: Path) -> None:
     text = output.decode("utf-8", "replace")
     assert "signing" in text or "checking rows" in text
     assert "signed 2000 credential(s)" in text
+
+
+def _log_size() -> int:
+    checkpoint = run("log", "checkpoint")
+    assert checkpoint.returncode == 0, checkpoint.stderr
+    return int(checkpoint.stdout.splitlines()[1])
+
+
+def test_an_output_that_cannot_be_published_is_refused_before_anything_is_logged(
+    home: Path, tmp_path: Path
+) -> None:
+    _add_issuer()
+    pass_list = str(_pass_list(tmp_path / "p.csv", GOOD))
+    out = tmp_path / "signed.jsonl"
+    assert run("issue", pass_list, "--issuer", ISSUER, "--out", str(out)).returncode == 0
+    published = out.read_text()
+    size = _log_size()
+    again = run("issue", pass_list, "--issuer", ISSUER, "--out", str(out))
+    assert again.returncode == 2
+    assert f"{out}: exists; its credentials are issued already" in again.stderr
+    (tmp_path / "dir.jsonl").mkdir()
+    into_dir = run("issue", pass_list, "--issuer", ISSUER, "--out", str(tmp_path / "dir.jsonl"))
+    assert into_dir.returncode == 2 and "is a directory" in into_dir.stderr
+    assert (_log_size(), out.read_text()) == (size, published)
+    assert list((tmp_path / "dir.jsonl").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--framework", "CN-VQ-99"], "no level framework 'CN-VQ-99'"),
+        (["--issuer", "urn:skillcert:issuer:nobody"], "urn:skillcert:issuer:nobody"),
+    ],
+)
+def test_a_refused_issue_leaves_nothing_where_its_output_was_to_go(
+    home: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    _add_issuer()
+    (tmp_path / "work").mkdir()
+    pass_list = str(_pass_list(tmp_path / "work" / "p.csv", GOOD))
+    options = {"--issuer": ISSUER, **dict(zip(args[::2], args[1::2], strict=True))}
+    flags = [part for pair in options.items() for part in pair]
+    refused = run("issue", pass_list, *flags, "--out", str(tmp_path / "work" / "o.jsonl"))
+    assert refused.returncode == 2 and message in refused.stderr
+    assert [path.name for path in (tmp_path / "work").iterdir()] == ["p.csv"]
+    missing = run("issue", str(tmp_path / "nope.csv"), "--issuer", ISSUER, "--out", "outdir")
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr
+    assert not (tmp_path / "outdir").exists()
+
+
+def test_bad_options_and_a_damaged_database_are_clear_errors(home: Path, tmp_path: Path) -> None:
+    _add_issuer()
+    out = tmp_path / "signed.jsonl"
+    pass_list = str(_pass_list(tmp_path / "p.csv", GOOD))
+    assert run("issue", pass_list, "--issuer", ISSUER, "--out", str(out)).returncode == 0
+    for max_age in ("nan", "1e300", "-1"):
+        verified = run("verify", str(out), "--line", "1", "--max-age", max_age)
+        assert verified.returncode == 2, verified.stderr
+        assert "--max-age must be a number of hours" in verified.stderr
+    table = tmp_path / "occupations.csv"
+    table.write_bytes(b"\xff\xfecode,name_zh,name_en\n")
+    unreadable = run(
+        "issue", pass_list, "--issuer", ISSUER, "--out", "o2.jsonl", "--occupations", str(table)
+    )
+    assert unreadable.returncode == 2 and f"{table}: not UTF-8 text" in unreadable.stderr
+    (home / "registry.db").write_bytes(b"not a database")
+    damaged = run("issuer", "list")
+    assert damaged.returncode == 2
+    assert "the registry database cannot be read" in damaged.stderr

@@ -33,7 +33,10 @@ class InitResult:
 
 
 def _ensure_key(path: Path) -> bool:
+    """Whether the key had to be made; a key already there must read, so that ``init`` never
+    reports as ready a home whose key every later command would refuse."""
     if path.exists():
+        read_private_key(path)
         return False
     write_private_key(path, generate_signing_key())
     return True

@@ -85,6 +85,16 @@ def test_init_is_idempotent_and_key_is_private(home: Path) -> None:
     assert key.read_bytes() == before
 
 
+@pytest.mark.parametrize("damage", [b"not a key", b""], ids=["junk", "empty"])
+def test_init_refuses_a_key_that_does_not_read(home: Path, damage: bytes) -> None:
+    assert run("init").returncode == 0
+    key = home / "keys" / "log.pem"
+    key.write_bytes(damage)
+    again = run("init")
+    assert again.returncode == 2
+    assert f"{key}: not an unencrypted PEM private key" in again.stderr
+
+
 def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
     _add_issuer()
     listed = run("issuer", "list", "--json")

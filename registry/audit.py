@@ -6,9 +6,11 @@ children, every checkpoint's signature is verified and its root recomputed from 
 latest checkpoint must be of the head's size, and the head (size, root, right edge, last leaf,
 last time) must describe exactly the entries stored. The indexes the registry reads instead of
 the log must say what the entries say: the governance index lists exactly the governance
-entries (the directory, and so every revocation, is folded from it), and each stored credential
-is at its own issuance entry, with the JWS that entry hashes. The store is read in index order,
-a chunk at a time, with a constant amount held in memory, so a log of any size can be audited.
+entries (the directory, and so every revocation, is folded from it), each stored credential
+is at its own issuance entry, with the JWS that entry hashes, and every status list slot an
+issuance names is marked taken (else it could be handed to a second credential). The store is
+read in index order, a chunk at a time, with a bounded amount held in memory, so a log of any
+size can be audited.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from registry.status import parse_list_name
 from registry.store import LogStore, StoredCheckpoint, frontier_root
 from schemas.canonical import canonical_json
 from schemas.errors import SchemaError
@@ -138,8 +141,53 @@ class _IndexCheck:
             )
 
 
+_SLOT_CHUNK = 10_000
+
+
+class _SlotCheck:
+    """The status list slots issuance entries name, looked up among the taken ones a chunk at a
+    time: they come in log order, not slot order, so they cannot be merged with the table."""
+
+    def __init__(self, store: LogStore) -> None:
+        self._store = store
+        self._pending: dict[tuple[int, int], int] = {}
+
+    def see(self, index: int, body: Any) -> None:
+        pointers = body.get("status") if isinstance(body, dict) else None
+        for pointer in pointers if isinstance(pointers, list) else ():
+            located = _slot(pointer)
+            if located is not None:
+                self._pending.setdefault(located, index)
+        if len(self._pending) >= _SLOT_CHUNK:
+            self.finish()
+
+    def finish(self) -> None:
+        pending, self._pending = self._pending, {}
+        taken = self._store.taken_slots(pending)
+        lost = [index for slot, index in pending.items() if slot not in taken]
+        if lost:
+            raise _Found(
+                "audit.status_slot_missing",
+                min(lost),
+                "the issuance's status list slot is not marked taken, so it could be handed to "
+                "another credential",
+            )
+
+
+def _slot(pointer: Any) -> tuple[int, int] | None:
+    """``(list number, index)`` of a status pointer (``{"list": <URL>, "index": i}``)."""
+    if not isinstance(pointer, dict) or not isinstance(pointer.get("index"), int):
+        return None
+    located = parse_list_name(str(pointer.get("list", "")).rsplit("/", 1)[-1])
+    return (located[0], pointer["index"]) if located else None
+
+
 def _check_indexes(
-    index: int, document: dict[str, Any], governance: _IndexCheck, credentials: _IndexCheck
+    index: int,
+    document: dict[str, Any],
+    governance: _IndexCheck,
+    credentials: _IndexCheck,
+    slots: _SlotCheck,
 ) -> None:
     kind = document.get("kind")
     listed = governance.see(index)
@@ -150,6 +198,8 @@ def _check_indexes(
             f"the governance index {'lists' if listed else 'omits'} a {kind!r} entry"
             + (f" as {listed[1]!r}" if listed else ""),
         )
+    if kind == ISSUANCE:
+        slots.see(index, document.get("body"))
     stored = credentials.see(index)
     if stored is None:
         return
@@ -182,6 +232,7 @@ class _Auditor:
         pending = next(checkpoints, None)
         governance = _IndexCheck(self.store.scan_governance_index(), "the governance index")
         credentials = _IndexCheck(self.store.scan_credentials(), "the credential store")
+        slots = _SlotCheck(self.store)
         frontier = _Frontier()
         prev, last_ts, checked = bytes(32), 0, 0
         for index, stored_leaf, data in self.store.scan_entries():
@@ -192,7 +243,7 @@ class _Auditor:
                 raise _Found("audit.entry_altered", index, "entry bytes do not match its leaf hash")
             document = _check_entry(index, data, prev, last_ts)
             last_ts = document["ts"]
-            _check_indexes(index, document, governance, credentials)
+            _check_indexes(index, document, governance, credentials, slots)
             prev = leaf
             frontier.add(leaf)
             self.entries += 1
@@ -216,6 +267,7 @@ class _Auditor:
             )
         governance.finish()
         credentials.finish()
+        slots.finish()
         edge = tuple(node for _, node in frontier.nodes)
         if (head.root_hash, head.frontier, head.last_leaf_hash, head.last_ts) != (
             frontier.root(),

@@ -234,6 +234,8 @@ class LogStore(Protocol):
 
     def scan_credentials(self) -> Iterator[tuple[int, str, str | None]]: ...
 
+    def taken_slots(self, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]: ...
+
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
 
     def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
@@ -564,6 +566,23 @@ class SqlLogStore:
         order, as stored."""
         columns = [_CREDENTIALS.c.log_index, _CREDENTIALS.c.id, _CREDENTIALS.c.jws]
         yield from (tuple(row) for row in self._scan(columns, columns[:1], (_BEFORE_EVERY_INDEX,)))
+
+    def taken_slots(self, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which ``(list number, index)`` status list slots of ``slots`` are marked taken: one
+        primary-key lookup per list, since a row-value ``IN`` would scan the whole table."""
+        by_list: dict[int, list[int]] = {}
+        for list_no, index in set(slots):
+            by_list.setdefault(list_no, []).append(index)
+        found: set[tuple[int, int]] = set()
+        with self.engine.connect() as connection:
+            for list_no, indexes in by_list.items():
+                rows = connection.execute(
+                    select(_ALLOCATIONS.c.idx).where(
+                        _ALLOCATIONS.c.list_no == list_no, _ALLOCATIONS.c.idx.in_(indexes)
+                    )
+                )
+                found.update((list_no, index) for index in rows.scalars())
+        return found
 
     def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]:
         """The stored leaf hashes of indexes ``[start, stop)`` in index order, streamed from one

@@ -176,15 +176,27 @@ def _jws(n: int) -> str:
 
 @pytest.fixture
 def indexed(log: TransparencyLog) -> TransparencyLog:
-    """Entries the registry also indexes: governance changes (0, 3) and credentials (1, 2, 4)."""
+    """Entries the registry also indexes: governance changes (0, 3) and credentials (1, 2, 4),
+    the last with status list slot 7 of list 2."""
     drafts = []
     for n in range(5):
         if n in (0, 3):
             drafts.append(Draft(CHANGE, {"n": n}))
             continue
         credential_id = f"urn:uuid:00000000-0000-4000-8000-00000000000{n}"
-        body = {"credential_id": credential_id, "jws_sha256": jws_digest(_jws(n).encode())}
-        drafts.append(Draft(ISSUANCE, body, credential=(credential_id, "urn:x:issuer", _jws(n))))
+        body: dict[str, object] = {
+            "credential_id": credential_id,
+            "jws_sha256": jws_digest(_jws(n).encode()),
+        }
+        claims: tuple[tuple[int, int], ...] = ()
+        if n == 4:
+            body["status"] = [
+                {"purpose": purpose, "list": f"https://r.test/v1/status/2-{purpose}", "index": 7}
+                for purpose in ("revocation", "suspension")
+            ]
+            claims = ((2, 7),)
+        credential = (credential_id, "urn:x:issuer", _jws(n))
+        drafts.append(Draft(ISSUANCE, body, credential=credential, status_claims=claims))
     log.append(drafts)
     log.append([Draft("test", {"n": 5})])
     return log
@@ -223,6 +235,10 @@ def _move_the_heads_clock(connection: Connection) -> None:
     connection.execute(text("UPDATE log_head SET last_ts = 4102444800000"))
 
 
+def _free_a_taken_slot(connection: Connection) -> None:
+    connection.execute(text("DELETE FROM status_allocations WHERE list_no = 2 AND idx = 7"))
+
+
 def _delete_the_latest_checkpoint(connection: Connection) -> None:
     connection.execute(text("DELETE FROM log_checkpoints WHERE size = 6"))
 
@@ -236,6 +252,7 @@ INDEX_DAMAGE: list[tuple[Tamper, str, int]] = [
     (_damage_the_heads_right_edge, "audit.head_mismatch", 6),
     (_move_the_heads_clock, "audit.head_mismatch", 6),
     (_delete_the_latest_checkpoint, "audit.checkpoint_missing", 5),
+    (_free_a_taken_slot, "audit.status_slot_missing", 4),
 ]
 
 

@@ -142,6 +142,8 @@ class _IndexCheck:
 
 
 _SLOT_CHUNK = 10_000
+_BEFORE_EVERY_ENTRY = -(2**62)
+"""Where the scan of entries starts: a row stored at a negative index is damage too."""
 
 
 class _SlotCheck:
@@ -235,7 +237,11 @@ class _Auditor:
         slots = _SlotCheck(self.store)
         frontier = _Frontier()
         prev, last_ts, checked = bytes(32), 0, 0
-        for index, stored_leaf, data in self.store.scan_entries():
+        for index, stored_leaf, data in self.store.scan_entries(_BEFORE_EVERY_ENTRY):
+            if index < 0:
+                raise _Found(
+                    "audit.entry_unexpected", index, "an entry is stored at a negative index"
+                )
             if index != frontier.size:
                 raise _Found("audit.entry_missing", frontier.size, "entry is missing")
             leaf = leaf_hash(data)

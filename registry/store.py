@@ -540,7 +540,9 @@ class SqlLogStore:
     def scan_nodes(self) -> Iterator[tuple[int, int, bytes]]:
         """Every stored interior ``(level, index, hash)`` in (level, index) order."""
         columns = [_NODES.c.level, _NODES.c.idx, _NODES.c.hash]
-        for level, index, value in self._scan(columns, columns[:2], (0, -1)):
+        # From the lowest coordinate a row could have, so the auditor sees misplaced rows too.
+        start = (-(2**15), _BEFORE_EVERY_INDEX)
+        for level, index, value in self._scan(columns, columns[:2], start):
             yield level, index, bytes(value)
 
     def governance_entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:

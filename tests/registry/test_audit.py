@@ -109,6 +109,19 @@ def _delete_a_node(connection: Connection) -> None:
     connection.execute(text("DELETE FROM log_nodes WHERE level = 3 AND idx = 1"))
 
 
+def _store_an_entry_at_a_negative_index(connection: Connection) -> None:
+    connection.execute(
+        text("INSERT INTO log_entries (idx, leaf_hash, data) VALUES (-1, :l, :d)"),
+        {"l": leaf_hash(b"{}"), "d": b"{}"},
+    )
+
+
+def _store_a_node_below_the_tree(connection: Connection) -> None:
+    connection.execute(
+        text("INSERT INTO log_nodes (level, idx, hash) VALUES (0, -2, :h)"), {"h": bytes(32)}
+    )
+
+
 def _roll_back_the_head(connection: Connection) -> None:
     connection.execute(text("UPDATE log_head SET size = 32"))
 
@@ -124,6 +137,8 @@ DAMAGE: list[tuple[Tamper, str, int]] = [
     (_alter_a_node, "audit.node_altered", 12),
     (_delete_a_node, "audit.node_missing", 8),
     (_roll_back_the_head, "audit.head_mismatch", 32),
+    (_store_an_entry_at_a_negative_index, "audit.entry_unexpected", -1),
+    (_store_a_node_below_the_tree, "audit.node_unexpected", -2),
 ]
 
 

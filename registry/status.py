@@ -24,14 +24,14 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, func, insert, select, text, tuple_
+from sqlalchemy import Engine, func, insert, select, text
 
 from registry.database import WRITE_LOCK, is_sqlite
 from registry.errors import LogStateError, UnknownCredential
 from registry.governance import Governance
 from registry.log import Receipt
 from registry.models import StatusAllocation
-from registry.store import LogStore
+from registry.store import LogStore, taken_slots
 from schemas.governance import CREDENTIAL_STATUS, Directory, StatusPointer
 from schemas.signed_json import sign_json
 from schemas.status_list import (
@@ -119,15 +119,7 @@ class StatusLists:
 
     def taken(self, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """Which ``(list number, index)`` of ``slots`` some credential holds already."""
-        wanted = set(slots)
-        if not wanted:
-            return set()
-        pair = tuple_(_ALLOCATIONS.c.list_no, _ALLOCATIONS.c.idx)
-        with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(_ALLOCATIONS.c.list_no, _ALLOCATIONS.c.idx).where(pair.in_(wanted))
-            )
-            return {(number, index) for number, index in rows}
+        return taken_slots(self._engine, slots)
 
     def allocate(self, count: int) -> Allocation:
         """``count`` credentials' status entries (revocation, suspension), in random order; every

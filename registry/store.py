@@ -57,6 +57,7 @@ __all__ = [
     "StoredCheckpoint",
     "StoredCredentialView",
     "frontier_root",
+    "taken_slots",
 ]
 
 Coordinate = tuple[int, int]
@@ -247,6 +248,25 @@ class LogStore(Protocol):
     def erase_credential(self, credential_id: str, now_ms: int) -> bool: ...
 
     def close(self) -> None: ...
+
+
+def taken_slots(engine: Engine, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which ``(list number, index)`` status list slots of ``slots`` are marked taken: one
+    primary-key lookup per list, since SQLite answers a row-value ``IN`` by scanning the whole
+    table."""
+    by_list: dict[int, list[int]] = {}
+    for list_no, index in set(slots):
+        by_list.setdefault(list_no, []).append(index)
+    found: set[tuple[int, int]] = set()
+    with engine.connect() as connection:
+        for list_no, indexes in by_list.items():
+            rows = connection.execute(
+                select(_ALLOCATIONS.c.idx).where(
+                    _ALLOCATIONS.c.list_no == list_no, _ALLOCATIONS.c.idx.in_(indexes)
+                )
+            )
+            found.update((list_no, index) for index in rows.scalars())
+    return found
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:
@@ -570,21 +590,7 @@ class SqlLogStore:
         yield from (tuple(row) for row in self._scan(columns, columns[:1], (_BEFORE_EVERY_INDEX,)))
 
     def taken_slots(self, slots: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-        """Which ``(list number, index)`` status list slots of ``slots`` are marked taken: one
-        primary-key lookup per list, since a row-value ``IN`` would scan the whole table."""
-        by_list: dict[int, list[int]] = {}
-        for list_no, index in set(slots):
-            by_list.setdefault(list_no, []).append(index)
-        found: set[tuple[int, int]] = set()
-        with self.engine.connect() as connection:
-            for list_no, indexes in by_list.items():
-                rows = connection.execute(
-                    select(_ALLOCATIONS.c.idx).where(
-                        _ALLOCATIONS.c.list_no == list_no, _ALLOCATIONS.c.idx.in_(indexes)
-                    )
-                )
-                found.update((list_no, index) for index in rows.scalars())
-        return found
+        return taken_slots(self.engine, slots)
 
     def leaf_hashes(self, start: int, stop: int) -> Iterator[bytes]:
         """The stored leaf hashes of indexes ``[start, stop)`` in index order, streamed from one

@@ -10,7 +10,7 @@ Memory stays flat in the number of rows: records are never held together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,7 @@ from issuer.batch_csv import BatchRecord, Hash, file_changed, read_batch
 from issuer.errors import BatchRejected, RowError
 from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
+from issuer.prior import PriorIssuance, PriorLookup, RecordFacts, prior_reason
 from issuer.randomness import BlockRandom
 from issuer.signing import IssuedCredential, Signer
 from schemas.credential import CredentialClaims
@@ -27,11 +28,14 @@ from schemas.occupations import OccupationTable
 from schemas.scope import Scope
 from schemas.status_list import StatusEntry
 
-__all__ = ["BatchSummary", "Progress", "StatusAllocator", "issue_batch"]
+__all__ = ["BatchSummary", "Progress", "Resume", "StatusAllocator", "issue_batch"]
 
 Progress = Callable[[str, int, int | None], None]
 """``(phase, done, total)``: phase ``"check"`` (total unknown) then ``"sign"``."""
 StatusAllocator = Callable[[int], Iterable[tuple[StatusEntry, ...]]]
+Resume = Callable[[PriorIssuance, int], None]
+"""Hands on the credential logged already under a row's number, and the row."""
+_PRIOR_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,8 @@ class BatchSummary:
     rows: int
     signed: int
     invalid: int
+    resumed: int = 0
+    """Rows whose credential was logged already and was written out, not signed again."""
 
 
 def _no_progress(phase: str, done: int, total: int | None) -> None:
@@ -61,6 +67,8 @@ def issue_batch(
     signing_threads: int | None = None,
     allocate_status: StatusAllocator | None = None,
     scopes: Sequence[Scope] | None = None,
+    prior: PriorLookup | None = None,
+    resume: Resume | None = None,
 ) -> BatchSummary:
     """Validate, then sign, every record of ``path`` into ``sink``.
 
@@ -71,6 +79,9 @@ def issue_batch(
     ``allocate_status``, called once with the number of credentials to sign after every row
     has been checked, gives each its ``credentialStatus`` entries, in signing order.
     ``scopes``, the issuer's accreditation scopes, make a record outside them a bad record.
+    ``prior`` looks up the certificate numbers the issuer has had logged already: such a row is
+    a bad record, unless ``resume`` is given and the logged credential states the row's award;
+    ``resume`` then hands it on instead of the row being signed (issuer/prior.py).
     """
     signing_threads = signing_threads or default_signing_threads()
     random = BlockRandom()
@@ -81,6 +92,7 @@ def issue_batch(
         signing_pass: bool,
         check: bool,
         statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
+        skip_rows: Container[int] = (),
     ) -> Iterator[BatchRecord]:
         return read_batch(
             path,
@@ -95,7 +107,36 @@ def issue_batch(
             new_salt=random.salt,
             scopes=scopes,
             statuses=statuses,
+            skip_rows=skip_rows,
         )
+
+    issued_before: set[int] = set()
+    """Rows whose number was logged before: refused, or handed to ``resume``."""
+    pending: list[tuple[int, RecordFacts]] = []
+    refused_before = 0
+
+    def settle_pending() -> int:
+        """Look the pending rows' numbers up; how many were refused (each reported)."""
+        if prior is None or not pending:
+            pending.clear()
+            return 0
+        nonlocal refused_before
+        found = prior([facts.certificate_number for _, facts in pending])
+        refused = 0
+        for row, facts in pending:
+            earlier = found.get(facts.certificate_number)
+            if earlier is None:
+                continue
+            issued_before.add(row)
+            reason = prior_reason(facts, earlier, resume is not None)
+            if reason is None and resume is not None:
+                resume(earlier, row)
+            else:
+                refused += 1
+                on_error(RowError(str(path), row, "certificate_number", reason or ""))
+        pending.clear()
+        refused_before += refused
+        return refused
 
     try:
         checked, signing = hashlib.sha256(), hashlib.sha256()
@@ -106,12 +147,18 @@ def issue_batch(
                 invalid += 1
                 for error in record.errors:
                     on_error(error)
+            elif record.facts is not None and prior is not None:
+                pending.append((record.row, record.facts))
+                if len(pending) >= _PRIOR_CHUNK:
+                    invalid += settle_pending()
             if rows % progress_every == 0:
                 on_progress("check", rows, None)
+        invalid += settle_pending()
         on_progress("check", rows, rows)
         if invalid and not skip_invalid:
             raise BatchRejected(str(path), invalid)
-        total = rows - invalid
+        resumed = len(issued_before) - refused_before
+        total = rows - invalid - resumed
         statuses = iter(allocate_status(total)) if allocate_status else None
         signed = 0
         on_progress("sign", 0, total)
@@ -127,7 +174,13 @@ def issue_batch(
             # With no bad rows, this pass only makes each record's claims: it reads the bytes that
             # were checked, as the digests confirm before anything is published. With bad rows to
             # skip it checks every record again, duplicate index included, to know which.
-            for record in records(signing, signing_pass=True, check=invalid > 0, statuses=statuses):
+            for record in records(
+                signing,
+                signing_pass=True,
+                check=invalid > 0,
+                statuses=statuses,
+                skip_rows=issued_before,
+            ):
                 claims = record.claims
                 if claims is None:
                     if skip_invalid:
@@ -142,4 +195,4 @@ def issue_batch(
     except BaseException:
         sink.abort()
         raise
-    return BatchSummary(rows=rows, signed=signed, invalid=invalid)
+    return BatchSummary(rows=rows, signed=signed, invalid=invalid, resumed=resumed)

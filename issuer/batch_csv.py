@@ -21,7 +21,7 @@ import csv
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Protocol
 
 from issuer.errors import BatchInputError, RowError
+from issuer.prior import RecordFacts
 from schemas.certificate_number import parse_certificate_number
 from schemas.credential import CredentialClaims, parse_calendar_date
 from schemas.errors import SchemaError
@@ -77,11 +78,13 @@ class Hash(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BatchRecord:
-    """One record: ``claims`` when valid, else the errors (at least one)."""
+    """One record: ``claims`` when valid, else the errors (at least one). A checking pass
+    gives the ``facts`` of a valid record instead of its claims."""
 
     row: int
     claims: CredentialClaims | None
     errors: tuple[RowError, ...]
+    facts: RecordFacts | None = None
 
 
 def file_changed(name: str, row: int) -> BatchInputError:
@@ -253,8 +256,20 @@ class _RowValidator:
             miss = self.scope_miss(occupation.code, level.code, issued_on)
             if miss is not None:
                 fail(*miss)
-        if errors or not build or occupation is None or level is None or issued_on is None:
+        if errors or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
+        if not build:
+            facts = RecordFacts(
+                holder,
+                national_id,
+                occupation.code,
+                self.framework.id,
+                level.code,
+                number,
+                issued_on,
+                valid_until,
+            )
+            return BatchRecord(row, None, (), facts)
         return self._built(row, values, occupation, level, issued_on, valid_until)
 
     def claims(self, row: int, values: Sequence[str]) -> BatchRecord:
@@ -344,6 +359,7 @@ def read_batch(
     new_salt: Callable[[], str] = new_salt,
     scopes: Sequence[Scope] | None = None,
     statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
+    skip_rows: Container[int] = (),
 ) -> Iterator[BatchRecord]:
     """Yield one ``BatchRecord`` per non-blank record of the CSV at ``path``.
 
@@ -360,6 +376,7 @@ def read_batch(
     a record outside them is refused. ``statuses``, if given, hands each record whose claims
     are built its ``credentialStatus`` entries, in order; running out of them means the file
     has more valid records than when it was checked, and raises ``BatchInputError``.
+    Records on ``skip_rows`` are not yielded (still checked, so a later duplicate is one).
     """
     name = str(path)
     try:
@@ -402,7 +419,10 @@ def read_batch(
                     continue
                 fields += padding[len(fields) :]
                 values = [*map(str.strip, pick(fields))]
-                if checked:
+                if row in skip_rows:
+                    if not checked:
+                        validator.validate(row, values, build=False)
+                elif checked:
                     yield validator.claims(row, values)
                 else:
                     yield validator.validate(row, values, build=build_claims)

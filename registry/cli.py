@@ -42,7 +42,7 @@ from registry.cli_support import (
 )
 from registry.demo import load_demo
 from registry.governance import utc_now
-from registry.issuance import LoggedSink
+from registry.issuance import LoggedSink, prior_lookup
 from registry.settings import Settings, load_settings
 from schemas.credential import BEIJING
 from schemas.errors import SchemaError
@@ -160,6 +160,13 @@ def issue(
         Path | None, typer.Option(help="Occupation table CSV (code,name_zh,name_en)")
     ] = None,
     edition: Annotated[str, typer.Option(help="Classification edition")] = DEFAULT_EDITION,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Write out, instead of refusing, rows whose credential is logged already "
+            "(a batch signed again after its output was lost)"
+        ),
+    ] = False,
 ) -> None:
     """Sign one credential per row of a pass list; nothing is signed if any row is bad."""
     settings = _settings()
@@ -209,9 +216,12 @@ def issue(
                     on_progress=bar.update,
                     allocate_status=opened.status.allocate,
                     scopes=scopes,
+                    prior=prior_lookup(opened.log.store, signer.issuer_id),
+                    resume=sink.write_prior if resume else None,
                 )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""
-    say(f"signed {summary.signed} credential(s) into {out}{skipped}")
+    resumed = f", {summary.resumed} logged before written out" if summary.resumed else ""
+    say(f"signed {summary.signed} credential(s) into {out}{resumed}{skipped}")
 
 
 def _read_token(source: str, line: int | None) -> tuple[bytes, Any]:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+from sqlalchemy.exc import IntegrityError
+
 __all__ = [
+    "UNIQUE_VIOLATIONS",
+    "CertificateNumberTaken",
     "GovernanceRefused",
     "IssuerExists",
     "LogStateError",
@@ -12,6 +19,10 @@ __all__ = [
     "UnknownCredential",
     "UnknownIssuer",
 ]
+
+
+UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
+"""What a write refused by a unique key raises, through SQLAlchemy or a driver cursor."""
 
 
 class RegistryError(Exception):
@@ -54,3 +65,9 @@ class QrUrlRefused(RegistryError):
 
 class UnknownCredential(RegistryError):
     code = "unknown_credential"
+
+
+class CertificateNumberTaken(RegistryError):
+    """A certificate number was logged by another writer after the batch was checked."""
+
+    code = "certificate_number_taken"

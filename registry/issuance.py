@@ -9,6 +9,9 @@ credential is written to the output with its log evidence (entry, inclusion proo
 
 If the process dies while logging, the chunks already logged are in the registry's credential
 store (retrievable by id, as the log says they were issued) and the output is not published.
+Their certificate numbers are taken, so the same pass list signed again is refused row by row,
+and ``skillcert issue --resume`` writes those credentials out from the store instead of signing
+them again (``prior_lookup``, ``LoggedSink.write_prior``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from itertools import islice
@@ -24,13 +27,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from issuer.output import CredentialSink
+from issuer.prior import PriorIssuance, PriorLookup
 from issuer.signing import IssuedCredential
+from registry.errors import UNIQUE_VIOLATIONS, CertificateNumberTaken
 from registry.log import Draft, Receipt, TransparencyLog
-from schemas.credential import CredentialClaims
+from registry.store import LogStore
+from schemas.credential import CredentialClaims, read_stored_credential
 from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json
 from schemas.status_list import StatusEntry
 
-__all__ = ["LoggedSink", "receipt_evidence", "stored_evidence"]
+__all__ = ["LoggedSink", "prior_lookup", "receipt_evidence", "stored_evidence"]
 
 LogProgress = Callable[[int, int], None]
 _CHUNK = 2_000
@@ -52,6 +58,24 @@ def stored_evidence(log: TransparencyLog, index: int) -> dict[str, Any]:
     (entry,) = log.store.entries(index, index + 1)
     proof = log.inclusion_proof(index, checkpoint.size)
     return log_evidence_json(entry, index, checkpoint.size, proof.proof, checkpoint.note)
+
+
+def prior_lookup(store: LogStore, issuer_id: str) -> PriorLookup:
+    """What ``issue_batch`` asks of the registry: the issuer's credentials logged under a
+    chunk of certificate numbers."""
+
+    def lookup(numbers: Sequence[str]) -> dict[str, PriorIssuance]:
+        return {
+            number: PriorIssuance(
+                stored.id,
+                stored.log_index,
+                stored.jws,
+                read_stored_credential(stored.jws) if stored.jws is not None else None,
+            )
+            for number, stored in store.issued_numbers(issuer_id, numbers).items()
+        }
+
+    return lookup
 
 
 class LoggedSink:
@@ -91,6 +115,18 @@ class LoggedSink:
         self._spool.write(json.dumps(record, ensure_ascii=False, default=date.isoformat) + "\n")
         self._count += 1
 
+    def write_prior(self, prior: PriorIssuance, row: int) -> None:
+        """Hand on a credential an earlier run logged, with its evidence against the latest
+        checkpoint; it is published with the batch."""
+        if prior.jws is None or prior.credential is None:
+            raise ValueError(f"{prior.credential_id} has been erased")
+        self._inner.write(
+            IssuedCredential(prior.credential_id, prior.jws),
+            row=row,
+            claims=prior.credential.claims,
+            evidence=stored_evidence(self._log, prior.log_index),
+        )
+
     def _spooled(self) -> Iterator[tuple[IssuedCredential, int, CredentialClaims]]:
         self._spool.flush()
         self._spool.seek(0)
@@ -123,11 +159,19 @@ class LoggedSink:
                         kid=self._kid,
                         claims=claims,
                     ),
-                    (credential.id, self._issuer_id, credential.jws),
+                    (credential.id, self._issuer_id, credential.jws, claims.certificate_number),
                 )
                 for credential, _, claims in chunk
             ]
-            receipts = self._log.append(drafts)
+            try:
+                receipts = self._log.append(drafts)
+            except UNIQUE_VIOLATIONS as exc:
+                raise CertificateNumberTaken(
+                    f"a certificate number of rows {chunk[0][1]}..{chunk[-1][1]} was logged by "
+                    f"another command while this batch was logged; {done} of {self._count} "
+                    "credentials are logged and none is published: run the same command with "
+                    "--resume"
+                ) from exc
             for (credential, row, claims), receipt in zip(chunk, receipts, strict=True):
                 self._inner.write(
                     credential, row=row, claims=claims, evidence=receipt_evidence(receipt)

@@ -77,12 +77,12 @@ def _entry_from_parts(start: bytes, prev: bytes, ts: int) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """One thing to record. ``credential`` (id, issuer id, JWS) is stored beside the log in the
-    same transaction; the body must not hold personal data."""
+    """One thing to record. ``credential`` (id, issuer id, JWS, certificate number) is stored
+    beside the log in the same transaction; the body must not hold personal data."""
 
     kind: str
     body: Mapping[str, Any]
-    credential: tuple[str, str, str] | None = None
+    credential: tuple[str, str, str, str] | None = None
     status_claims: tuple[tuple[int, int], ...] = ()
     """``(list number, index)`` status list slots the credential names, taken in the same
     transaction as its entry: a slot already taken fails the whole batch."""
@@ -216,9 +216,9 @@ class TransparencyLog:
                 encoded.append(entry)
                 prev = leaf_hash(entry)
                 if draft.credential is not None:
-                    credential_id, issuer_id, jws = draft.credential
+                    credential_id, issuer_id, jws, number = draft.credential
                     credentials.append(
-                        CredentialRow(credential_id, head.size + offset, issuer_id, jws)
+                        CredentialRow(credential_id, head.size + offset, issuer_id, jws, number)
                     )
                 elif draft.kind in CHANGE_KINDS:
                     governance.append((head.size + offset, draft.kind))

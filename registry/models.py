@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     Text,
+    UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
@@ -91,6 +92,9 @@ class LogCosignature(SQLModel, table=True):
 
 class StoredCredential(SQLModel, table=True):
     __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "certificate_number", name="credentials_issuer_number"),
+    )
 
     id: str = Field(primary_key=True)
     log_index: int = Field(
@@ -98,6 +102,9 @@ class StoredCredential(SQLModel, table=True):
     )
     issuer_id: str = Field(index=True)
     jws: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    certificate_number: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The issuer's number for the certificate, unique per issuer (docs/decisions.md); kept
+    when the JWS is erased, so the number is never issued twice."""
     erased_at: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 

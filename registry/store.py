@@ -12,6 +12,8 @@ backends to it):
    committed together or not at all. ``append`` returns only after that commit is durable.
 3. **Nothing changes once written.** Entries, nodes and checkpoints are only ever inserted;
    erasing a credential clears its JWS in the credential store and touches no log row.
+   A credential row is unique by id, by log index and by issuer and certificate number; a
+   batch holding one that is not fails as a whole.
 4. **Proofs read O(log n).** Every complete node is stored, so ``nodes`` answers any proof with
    one query per level group, never a scan of the leaves.
 
@@ -133,8 +135,8 @@ _ENTRY_ROWS = _BulkTable(_ENTRIES.name, ("idx", "leaf_hash", "data"), ("int8", "
 _NODE_ROWS = _BulkTable(_NODES.name, ("level", "idx", "hash"), ("int2", "int8", "bytea"))
 _CREDENTIAL_ROWS = _BulkTable(
     _CREDENTIALS.name,
-    ("id", "log_index", "issuer_id", "jws"),
-    ("varchar", "int8", "varchar", "text"),
+    ("id", "log_index", "issuer_id", "jws", "certificate_number"),
+    ("varchar", "int8", "varchar", "text", "text"),
 )
 
 
@@ -157,6 +159,7 @@ class CredentialRow:
     log_index: int
     issuer_id: str
     jws: str
+    certificate_number: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,7 @@ class StoredCredentialView:
     issuer_id: str
     jws: str | None
     erased_at: int | None
+    certificate_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +248,9 @@ class LogStore(Protocol):
     def credential(self, credential_id: str) -> StoredCredentialView | None: ...
 
     def credentials(self, credential_ids: Iterable[str]) -> dict[str, StoredCredentialView]: ...
+    def issued_numbers(
+        self, issuer_id: str, numbers: Iterable[str]
+    ) -> dict[str, StoredCredentialView]: ...
 
     def erase_credential(self, credential_id: str, now_ms: int) -> bool: ...
 
@@ -418,7 +425,10 @@ class SqlLogStore:
             self._insert(
                 cursor,
                 _CREDENTIAL_ROWS,
-                [(c.id, c.log_index, c.issuer_id, c.jws) for c in batch.credentials],
+                [
+                    (c.id, c.log_index, c.issuer_id, c.jws, c.certificate_number)
+                    for c in batch.credentials
+                ],
             )
         finally:
             cursor.close()
@@ -627,7 +637,7 @@ class SqlLogStore:
             ).one_or_none()
         if row is None:
             return None
-        return StoredCredentialView(row.id, row.log_index, row.issuer_id, row.jws, row.erased_at)
+        return _view(row)
 
     def credentials(self, credential_ids: Iterable[str]) -> dict[str, StoredCredentialView]:
         """The stored credentials among ``credential_ids``, by id, in one query per thousand
@@ -640,9 +650,27 @@ class SqlLogStore:
                     select(_CREDENTIALS).where(_CREDENTIALS.c.id.in_(wanted[start : start + 1000]))
                 )
                 for row in rows:
-                    found[row.id] = StoredCredentialView(
-                        row.id, row.log_index, row.issuer_id, row.jws, row.erased_at
+                    found[row.id] = _view(row)
+        return found
+
+    def issued_numbers(
+        self, issuer_id: str, numbers: Iterable[str]
+    ) -> dict[str, StoredCredentialView]:
+        """The credentials of ``issuer_id`` logged under any of the certificate ``numbers``, by
+        number, in one query per thousand: a batch is checked before it is signed."""
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, StoredCredentialView] = {}
+        column = _CREDENTIALS.c.certificate_number
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 1000):
+                rows = connection.execute(
+                    select(_CREDENTIALS).where(
+                        _CREDENTIALS.c.issuer_id == issuer_id,
+                        column.in_(wanted[start : start + 1000]),
                     )
+                )
+                for row in rows:
+                    found[row.certificate_number] = _view(row)
         return found
 
     def erase_credential(self, credential_id: str, now_ms: int) -> bool:
@@ -658,6 +686,12 @@ class SqlLogStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _view(row: Any) -> StoredCredentialView:
+    return StoredCredentialView(
+        row.id, row.log_index, row.issuer_id, row.jws, row.erased_at, row.certificate_number
+    )
 
 
 def _checkpoint_from_row(row: Any) -> StoredCheckpoint:

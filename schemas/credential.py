@@ -24,10 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from schemas.b64 import b64url_decode
 from schemas.errors import InvalidDate, InvalidOccupationCode, MalformedDocument, StatusListError
 from schemas.instants import format_instant, parse_instant
 from schemas.occupations import validate_occupation_code
 from schemas.status_list import StatusEntry, parse_status_entry
+from schemas.strict_json import parse_strict_json
 
 __all__ = [
     "BEIJING",
@@ -43,6 +45,7 @@ __all__ = [
     "parse_calendar_date",
     "parse_instant",
     "read_credential",
+    "read_stored_credential",
     "valid_from_instant",
     "valid_until_instant",
 ]
@@ -487,3 +490,14 @@ def _text(node: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise MalformedDocument(f"expected a non-empty string {key}", "credentialSubject")
     return value
+
+
+def read_stored_credential(token: str) -> SkillCredential:
+    """The credential a compact JWS carries, read without checking its signature: for a JWS the
+    registry logged itself, whose signature was checked when it was logged. Raises
+    ``MalformedDocument``."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise MalformedDocument("a compact JWS has 3 dot-separated parts", "jws")
+    payload = b64url_decode(parts[1], "payload")
+    return read_credential(parse_strict_json(payload, limit=len(payload), what="payload"))

@@ -33,22 +33,18 @@ import functools
 import hmac
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-import psycopg
-from sqlalchemy.exc import IntegrityError
-
-from registry.errors import LogStateError
+from registry.errors import UNIQUE_VIOLATIONS, LogStateError
 from registry.issuance import receipt_evidence, stored_evidence
 from registry.log import Draft, now_ms
 from registry.service.problems import PROBLEMS
 from registry.service.state import ServiceState
 from registry.service.trust import TrustMaterial
 from registry.status import LIST_SIZE, START_NEXT_LIST_AT
-from registry.store import Head
+from registry.store import Head, StoredCredentialView
 from schemas.credential import SkillCredential, read_credential
 from schemas.errors import SchemaError
 from schemas.instants import date_time_ms
@@ -93,7 +89,6 @@ REFUSAL_FOR_CHECK: Final = {
 }
 _ATTEMPTS = 3
 _CANONICAL_ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +151,8 @@ class _Fresh:
     def draft(self) -> Draft:
         credential, token = self.credential, self.candidate.token
         body = _issuance_body(token, self.parsed, credential)
-        return Draft(ISSUANCE, body, (credential.id, credential.issuer_id, token), (self.slot,))
+        stored = (credential.id, credential.issuer_id, token, credential.claims.certificate_number)
+        return Draft(ISSUANCE, body, stored, (self.slot,))
 
 
 class _DirectoryMoved(Exception):
@@ -164,8 +160,8 @@ class _DirectoryMoved(Exception):
 
 
 class _LoggedMeanwhile(Exception):
-    """A candidate read as unlogged was logged by a concurrent submission before its slot was
-    looked up: its slot is its own, and deciding again finds it logged."""
+    """A candidate read as unlogged was logged by a concurrent submission before its number or
+    slot was looked up: they are its own, and deciding again finds it logged."""
 
 
 def admission_origin(log_origin: str) -> str:
@@ -405,6 +401,7 @@ def _passing(
             refusals.append(_taken(candidate.position, slot, f"by body[{earlier}]"))
             continue
         fresh.append(_Fresh(candidate, parsed, credential, slot))
+    fresh = _numbered_once(state, fresh, refusals)
     taken = status.taken(holder)
     held = [item for item in fresh if item.slot in taken]
     if held and state.registry.log.store.credentials(item.credential.id for item in held):
@@ -412,6 +409,48 @@ def _passing(
     for item in held:
         refusals.append(_taken(item.candidate.position, item.slot, "by a logged credential"))
     return fresh
+
+
+def _numbered_once(
+    state: ServiceState, fresh: Sequence[_Fresh], refusals: list[Refusal]
+) -> list[_Fresh]:
+    """The candidates whose certificate number their issuer has not had logged, nor another
+    candidate before them, adding a refusal for each of the others: one number, one
+    certificate."""
+    store = state.registry.log.store
+    logged: dict[str, dict[str, StoredCredentialView]] = {}
+    for issuer_id in {item.credential.issuer_id for item in fresh}:
+        numbers = [
+            item.credential.claims.certificate_number
+            for item in fresh
+            if item.credential.issuer_id == issuer_id
+        ]
+        logged[issuer_id] = dict(store.issued_numbers(issuer_id, numbers))
+    first: dict[tuple[str, str], int] = {}
+    kept: list[_Fresh] = []
+    for item in fresh:
+        issuer_id, number = item.credential.issuer_id, item.credential.claims.certificate_number
+        position = item.candidate.position
+        earlier = logged[issuer_id].get(number)
+        before = first.setdefault((issuer_id, number), position)
+        if earlier is not None and earlier.id == item.credential.id:
+            raise _LoggedMeanwhile
+        if earlier is not None:
+            by = f"{earlier.id} (log entry {earlier.log_index})"
+        elif before != position:
+            by = f"body[{before}]"
+        else:
+            kept.append(item)
+            continue
+        refusals.append(
+            Refusal(
+                position,
+                "certificate-number-taken",
+                f"certificate number {number} of {issuer_id} is already {by}'s; a number names "
+                "one certificate",
+            )
+        )
+    return kept
 
 
 def _taken(position: int, slot: tuple[int, int], by: str) -> Refusal:
@@ -461,6 +500,6 @@ def admit(state: ServiceState, tokens: Sequence[str]) -> list[Admitted]:
         try:
             existing, fresh = _decide(state, tokens, trust)
             return _write(state, existing, fresh, trust)
-        except (_DirectoryMoved, _LoggedMeanwhile, *_UNIQUE_VIOLATIONS):
+        except (_DirectoryMoved, _LoggedMeanwhile, *UNIQUE_VIOLATIONS):
             continue
     raise LogStateError("the log kept changing while the submission was checked; submit again")

@@ -95,6 +95,7 @@ PROBLEMS: Mapping[str, ProblemType] = {
         ProblemType("status-entry-missing", 422, "Credential has no status list entry"),
         ProblemType("status-entry-invalid", 422, "Credential status entry not acceptable"),
         ProblemType("status-index-taken", 409, "Status list index already taken"),
+        ProblemType("certificate-number-taken", 409, "Certificate number already issued"),
         ProblemType("credentials-refused", 422, "Credentials refused; nothing was logged"),
         ProblemType("governance-signature-invalid", 403, "Not signed by the authority key"),
         ProblemType("governance-change-malformed", 422, "Governance change is not well-formed"),

@@ -32,7 +32,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["credentials"])
 _JSON = "application/json"
 _LIMITS = ("body-too-large", "rate-limited", "unsupported-media-type", "validation-error")
-_CONFLICTS = frozenset({"credential-conflict", "status-index-taken"})
+_CONFLICTS = frozenset({"credential-conflict", "status-index-taken", "certificate-number-taken"})
 """Refusals that the state of the log, not the credential, is to blame for: a batch refused
 only for these is a 409."""
 
@@ -153,6 +153,7 @@ _SUBMIT_BODY = {
             "credentials-refused",
             "credential-conflict",
             "status-index-taken",
+            "certificate-number-taken",
             "log-unavailable",
             *_LIMITS,
         ),

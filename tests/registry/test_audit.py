@@ -210,7 +210,7 @@ def indexed(log: TransparencyLog) -> TransparencyLog:
                 for purpose in ("revocation", "suspension")
             ]
             claims = ((2, 7),)
-        credential = (credential_id, "urn:x:issuer", _jws(n))
+        credential = (credential_id, "urn:x:issuer", _jws(n), f"N{n}")
         drafts.append(Draft(ISSUANCE, body, credential=credential, status_claims=claims))
     log.append(drafts)
     log.append([Draft("test", {"n": 5})])

@@ -111,14 +111,23 @@ def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
     report = json.loads(verified.stdout)
     assert report["result"] == "valid"
     assert report["credential_id"] == json.loads(out.read_text())["id"]
+    first_id = json.loads(out.read_text())["id"]
     directory = tmp_path / "signed"
+    again = ("issue", str(tmp_path / "p.csv"), "--issuer", ISSUER, "--out", str(directory))
+    refused = run(*again)
+    assert refused.returncode == 2
     assert (
-        run(
-            "issue", str(tmp_path / "p.csv"), "--issuer", ISSUER, "--out", str(directory)
-        ).returncode
-        == 0
+        f"p.csv:2:certificate_number: already issued as {first_id} (log entry 3); --resume "
+        "writes that credential out instead of signing the row again" in refused.stderr
+    )
+    assert not any(directory.iterdir())
+    resumed = run(*again, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.strip() == (
+        f"signed 0 credential(s) into {directory}, 1 logged before written out"
     )
     (jwt_file,) = directory.glob("*.jwt")
+    assert jwt_file.stem == first_id.removeprefix("urn:uuid:")
     proof = jwt_file.with_name(jwt_file.stem + ".proof.json")
     assert sorted(directory.iterdir()) == sorted([jwt_file, proof])
     assert run("verify", str(jwt_file)).returncode == 0
@@ -126,8 +135,8 @@ def test_issue_then_verify(home: Path, tmp_path: Path) -> None:
     unproven = run("verify", jwt_file.read_text(), "--json")
     assert (unproven.returncode, json.loads(unproven.stdout)["result"]) == (1, "cannot_tell")
     assert run("verify", str(jwt_file), "--at", "2024-06-17").returncode == 1
-    # After the issuer's registration, key and scope (0-2) and the first credential (3).
-    assert json.loads(proof.read_text())["index"] == 4
+    # After the issuer's registration, key and scope (0-2), the credential is entry 3.
+    assert json.loads(proof.read_text())["index"] == 3
     assert run("log", "audit").returncode == 0
 
 

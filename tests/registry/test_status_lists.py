@@ -63,7 +63,7 @@ def _log_issuances(
             kid=f"{ISSUER}#k",
             claims=replace(claims, status=status),
         )
-        drafts.append(Draft(ISSUANCE, body, (credential_id, ISSUER, jws)))
+        drafts.append(Draft(ISSUANCE, body, (credential_id, ISSUER, jws, credential_id)))
     registry.log.append(drafts)
     return ids
 

@@ -11,16 +11,18 @@ from alembic.runtime.migration import MigrationContext
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
+from issuer.signing import Signer
 from registry.database import is_sqlite, make_engine
-from registry.errors import LogStateError
+from registry.errors import UNIQUE_VIOLATIONS, LogStateError
 from registry.log import Draft, TransparencyLog, _entry_from_parts, _entry_start
 from registry.schema import migrate
 from registry.store import Batch, Head, SqlLogStore
 from schemas.canonical import canonical_json
+from schemas.credential import CredentialClaims
 from schemas.log_entry import encode_entry
 from schemas.merkle import (
     EMPTY_ROOT,
@@ -240,7 +242,11 @@ def test_a_credential_can_be_erased_without_touching_the_log(
     store: SqlLogStore, log: TransparencyLog
 ) -> None:
     drafts = [
-        Draft("issuance", {"credential_id": f"urn:uuid:{i}"}, (f"urn:uuid:{i}", "urn:x", f"jws{i}"))
+        Draft(
+            "issuance",
+            {"credential_id": f"urn:uuid:{i}"},
+            (f"urn:uuid:{i}", "urn:x", f"jws{i}", f"N{i}"),
+        )
         for i in range(3)
     ]
     receipts = log.append(drafts)
@@ -262,7 +268,7 @@ def _issuance(n: int, *claims: tuple[int, int]) -> Draft:
     return Draft(
         "issuance",
         {"credential_id": f"urn:uuid:{n}"},
-        (f"urn:uuid:{n}", "urn:x", f"jws{n}"),
+        (f"urn:uuid:{n}", "urn:x", f"jws{n}", f"N{n}"),
         claims,
     )
 
@@ -327,5 +333,84 @@ def test_upgrading_a_filled_log_keeps_every_node_and_proof(database_url: str) ->
                     "SELECT sql FROM sqlite_master WHERE name = 'log_nodes'"
                 ).scalar_one()
             assert table.endswith("WITHOUT ROWID")
+    finally:
+        engine.dispose()
+
+
+def _numbered(n: int, issuer_id: str, number: str) -> Draft:
+    return Draft(
+        "issuance",
+        {"credential_id": f"urn:uuid:{n}"},
+        (f"urn:uuid:{n}", issuer_id, f"jws{n}", number),
+    )
+
+
+def test_a_certificate_number_is_logged_once_per_issuer(
+    store: SqlLogStore, log: TransparencyLog
+) -> None:
+    """A second credential under an issuer's number refuses its whole batch; another issuer
+    may use the same digits. Erasing the credential keeps the number taken."""
+    log.append([_numbered(0, "urn:x", "N1"), _numbered(1, "urn:y", "N1")])
+    head = store.head()
+    with pytest.raises(UNIQUE_VIOLATIONS):
+        log.append([_numbered(2, "urn:x", "N2"), _numbered(3, "urn:x", "N1")])
+    assert store.head() == head
+    assert store.credential("urn:uuid:2") is None
+    found = store.issued_numbers("urn:x", ["N1", "N2", "N9"])
+    assert {number: (c.id, c.log_index) for number, c in found.items()} == {"N1": ("urn:uuid:0", 0)}
+    assert store.erase_credential("urn:uuid:0", 1)
+    erased = store.issued_numbers("urn:x", ["N1"])["N1"]
+    assert (erased.id, erased.jws, erased.certificate_number) == ("urn:uuid:0", None, "N1")
+    with pytest.raises(UNIQUE_VIOLATIONS):
+        log.append([_numbered(4, "urn:x", "N1")])
+    assert store.head() == head
+
+
+def test_the_numbers_migration_reads_every_stored_jws(
+    database_url: str, signer: Signer, make_claims: Callable[..., CredentialClaims]
+) -> None:
+    """A registry from before the numbers were stored gets each credential's number from its
+    JWS; of two credentials under one number (issued twice before the rule) the first logged
+    keeps it, and an erased credential has none to give."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0003_governance")
+        tokens = [
+            signer.issue(make_claims(certificate_number=number)).jws
+            for number in ("Y100044440101244000001", "Y100044440101244000002")
+        ]
+        rows = [
+            ("urn:uuid:a", 0, tokens[0]),
+            ("urn:uuid:b", 1, tokens[1]),
+            ("urn:uuid:c", 2, tokens[0]),
+            ("urn:uuid:d", 3, None),
+        ]
+        with engine.begin() as connection:
+            for credential_id, index, jws in rows:
+                connection.execute(
+                    text("INSERT INTO log_entries (idx, leaf_hash, data) VALUES (:i, :h, :d)"),
+                    {"i": index, "h": bytes(32), "d": b"{}"},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO credentials (id, log_index, issuer_id, jws) "
+                        "VALUES (:id, :i, :issuer, :jws)"
+                    ),
+                    {"id": credential_id, "i": index, "issuer": signer.issuer_id, "jws": jws},
+                )
+        migrate(engine)
+        with engine.connect() as connection:
+            numbers = dict(
+                connection.execute(text("SELECT id, certificate_number FROM credentials")).all()
+            )
+        assert numbers == {
+            "urn:uuid:a": "Y100044440101244000001",
+            "urn:uuid:b": "Y100044440101244000002",
+            "urn:uuid:c": None,
+            "urn:uuid:d": None,
+        }
+        store = SqlLogStore(engine)
+        found = store.issued_numbers(signer.issuer_id, ["Y100044440101244000001"])
+        assert found["Y100044440101244000001"].id == "urn:uuid:a"
     finally:
         engine.dispose()

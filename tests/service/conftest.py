@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -114,11 +114,13 @@ def client(make_client: Callable[[Settings], TestClient], settings: Settings) ->
 
 @dataclass
 class Issuing:
-    """Signs credentials as the test issuer, each on its own status list index."""
+    """Signs credentials as the test issuer, each on its own status list index and under its
+    own certificate number."""
 
     registry: Registry
     signer: Signer
     indexes: Iterator[int]
+    serials: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def claims(self, index: int | None = None, **changes: Any) -> CredentialClaims:
         slot = next(self.indexes) if index is None else index
@@ -126,7 +128,8 @@ class Issuing:
             StatusEntry(purpose, slot, f"{PUBLIC_URL}/v1/status/1-{purpose}")
             for purpose in (REVOCATION, SUSPENSION)
         )
-        return replace(CLAIMS, **{"status": status, **changes})
+        number = CLAIMS.certificate_number[:-6] + f"{next(self.serials):06d}"
+        return replace(CLAIMS, **{"status": status, "certificate_number": number, **changes})
 
     def sign(self, index: int | None = None, **changes: Any) -> str:
         return self.signer.issue(self.claims(index, **changes)).jws

@@ -39,7 +39,9 @@ def _draft(number: int, slot: tuple[int, int] | None = None) -> Draft:
         kid=f"{ISSUER}#k",
         claims=replace(CLAIMS, status=status),
     )
-    return Draft(ISSUANCE, body, (credential_id, ISSUER, jws), (slot,) if slot else ())
+    return Draft(
+        ISSUANCE, body, (credential_id, ISSUER, jws, credential_id), (slot,) if slot else ()
+    )
 
 
 @pytest.mark.parametrize(

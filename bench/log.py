@@ -30,6 +30,11 @@ Prints:
   proofs of each kind are then verified with ``schemas.merkle`` against the roots of a separate
   ``MemoryTree`` of the stored leaf hashes, not the roots the proof states.
 
+- ``skillcert log audit``'s work (``registry.audit.audit_log``: every leaf hash, the chain, the
+  tree, every stored node and checkpoint) on the same log of ``--proof-size`` entries, beside the
+  primitive, a raw ``sqlite3`` scan of the entries recomputing each leaf hash; the audit must
+  find no damage. The log's checkpoint key is kept beside it (``.key.pem``) for this.
+
 ``--keep DIR`` keeps the two proof databases in DIR and reuses them on the next run when their
 size matches (the output says so); without it they are built in a temporary folder every run.
 PostgreSQL runs in a schema of its own on ``SKILLCERT_BENCH_POSTGRES`` (default the test
@@ -61,16 +66,19 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymerkle import SqliteTree
 from sqlalchemy import Engine
 
+from registry.audit import audit_log
 from registry.database import make_engine, scratch_schema
 from registry.log import MAX_BATCH, Draft, TransparencyLog
 from registry.schema import migrate
 from registry.store import SqlLogStore
 from schemas.log_entry import encode_entry
 from schemas.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
+from schemas.note import VerifierKey
 from schemas.occupations import DEFAULT_EDITION, builtin_occupation_table
 
 POSTGRES = os.environ.get(
@@ -340,6 +348,25 @@ def concurrent_rates(
 # --- proofs ----------------------------------------------------------------------------------
 
 
+def proof_log_key(path: Path) -> Ed25519PrivateKey:
+    """The key that signs the proof log's checkpoints, kept beside it (``.key.pem``) so that an
+    audit of a kept log can check every one of them."""
+    key_path = path.with_suffix(".key.pem")
+    if key_path.exists():
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        assert isinstance(key, Ed25519PrivateKey), key_path
+        return key
+    key = Ed25519PrivateKey.generate()
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return key
+
+
 def build_proof_log(path: Path, size: int, batch: int) -> tuple[str, float | None]:
     """A SQLite log of ``size`` issuance entries at ``path`` (reused if it already holds
     exactly that many); returns what was done and the build rate."""
@@ -351,7 +378,7 @@ def build_proof_log(path: Path, size: int, batch: int) -> tuple[str, float | Non
         engine.dispose()
         return f"reused {path} ({size} entries, built by an earlier run)", None
     assert have == 0, f"{path} holds {have} entries, not {size}: remove it"
-    log = TransparencyLog(store, origin=ORIGIN, key=Ed25519PrivateKey.generate(), max_batch=batch)
+    log = TransparencyLog(store, origin=ORIGIN, key=proof_log_key(path), max_batch=batch)
     rng = random.Random(2)
     elapsed = 0.0
     for chunk in range(0, size, 100_000):
@@ -539,8 +566,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep and reuse the proof databases here")
     parser.add_argument(
         "--parts",
-        default="appends,writers,proofs",
-        help="comma-separated parts to run (default all: appends,writers,proofs)",
+        default="appends,writers,proofs,audit",
+        help="comma-separated parts to run (default all: appends,writers,proofs,audit)",
     )
     parser.add_argument("--child-writer", nargs=3, metavar=("URL", "COUNT", "SEED"))
     args = parser.parse_args()
@@ -559,6 +586,8 @@ def main() -> None:
         report_writers(args)
     if "proofs" in parts:
         report_proofs(args)
+    if "audit" in parts:
+        report_audit(args)
 
 
 def report_appends(args: argparse.Namespace) -> None:
@@ -592,6 +621,53 @@ def report_writers(args: argparse.Namespace) -> None:
         f"together for {overlap:.0%} of it; target >= 10,000/s: {verdict(best >= 10_000)}"
     )
     print(f"  {history}")
+
+
+def raw_leaf_scan(path: Path) -> tuple[int, float]:
+    """The primitive under an audit: every stored entry read in index order with ``sqlite3`` and
+    its leaf hash recomputed and compared; entries and seconds."""
+    connection = sqlite3.connect(path)
+    start = time.perf_counter()
+    count = 0
+    cursor = connection.execute("SELECT idx, leaf_hash, data FROM log_entries ORDER BY idx")
+    while rows := cursor.fetchmany(10_000):
+        for _, stored, data in rows:
+            assert hashlib.sha256(b"\x00" + data).digest() == stored
+        count += len(rows)
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return count, elapsed
+
+
+def report_audit(args: argparse.Namespace) -> None:
+    """``skillcert log audit``'s work on the proof log, beside the raw leaf scan."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        log_path = folder / f"log-{args.proof_size}.db"
+        if log_path.exists() and not log_path.with_suffix(".key.pem").exists():
+            sys.exit(f"{log_path} was built without its key beside it: remove it")
+        done, build_rate = build_proof_log(log_path, args.proof_size, args.batch)
+        print(f"\naudit log: {done}" + (f", {build_rate:.0f} entries/s" if build_rate else ""))
+        entries, raw_seconds = raw_leaf_scan(log_path)
+        key = VerifierKey.from_public_key(ORIGIN, proof_log_key(log_path).public_key())
+        engine = make_engine(f"sqlite:///{log_path}")
+        start = time.perf_counter()
+        report = audit_log(SqlLogStore(engine), key, ORIGIN)
+        audit_seconds = time.perf_counter() - start
+        engine.dispose()
+    assert report.ok, report.to_json()
+    assert report.entries == entries == args.proof_size, (report.entries, entries)
+    print(
+        f"raw leaf scan (sqlite3, SHA-256 of every entry)  {entries / raw_seconds:10.0f} "
+        f"entries/s, {raw_seconds:.1f} s  (the primitive)"
+    )
+    print(
+        f"audit_log (skillcert log audit)                  {entries / audit_seconds:10.0f} "
+        f"entries/s, {audit_seconds:.1f} s  ({raw_seconds / audit_seconds:.0%} of raw); "
+        f"{report.entries} entries, {report.nodes} nodes, {report.checkpoints} checkpoints "
+        "re-derived, no damage"
+    )
 
 
 def report_proofs(args: argparse.Namespace) -> None:

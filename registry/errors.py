@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 
-import psycopg
 from sqlalchemy.exc import IntegrityError
 
 __all__ = [
-    "UNIQUE_VIOLATIONS",
     "CertificateNumberTaken",
     "GovernanceRefused",
     "IssuerExists",
@@ -18,11 +17,18 @@ __all__ = [
     "TileNotFound",
     "UnknownCredential",
     "UnknownIssuer",
+    "unique_violations",
 ]
 
 
-UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
-"""What a write refused by a unique key raises, through SQLAlchemy or a driver cursor."""
+def unique_violations() -> tuple[type[Exception], ...]:
+    """What a write refused by a unique key raises, through SQLAlchemy or a driver cursor.
+    psycopg's is among them once a PostgreSQL engine has loaded it: a command on SQLite does
+    not pay for importing it."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return (IntegrityError, sqlite3.IntegrityError)
+    return (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 class RegistryError(Exception):

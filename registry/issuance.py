@@ -29,7 +29,7 @@ from typing import IO, Any
 from issuer.output import CredentialSink
 from issuer.prior import PriorIssuance, PriorLookup
 from issuer.signing import IssuedCredential
-from registry.errors import UNIQUE_VIOLATIONS, CertificateNumberTaken
+from registry.errors import CertificateNumberTaken, unique_violations
 from registry.log import Draft, Receipt, TransparencyLog
 from registry.store import LogStore
 from schemas.credential import CredentialClaims, read_stored_credential
@@ -165,7 +165,7 @@ class LoggedSink:
             ]
             try:
                 receipts = self._log.append(drafts)
-            except UNIQUE_VIOLATIONS as exc:
+            except unique_violations() as exc:
                 raise CertificateNumberTaken(
                     f"a certificate number of rows {chunk[0][1]}..{chunk[-1][1]} was logged by "
                     f"another command while this batch was logged; {done} of {self._count} "

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from registry.errors import UNIQUE_VIOLATIONS, LogStateError
+from registry.errors import LogStateError, unique_violations
 from registry.issuance import receipt_evidence, stored_evidence
 from registry.log import Draft, now_ms
 from registry.service.problems import PROBLEMS
@@ -495,11 +495,12 @@ def _write(
 def admit(state: ServiceState, tokens: Sequence[str]) -> list[Admitted]:
     """Log every credential of ``tokens`` (compact JWS text) that is not logged yet, in one
     transaction; raises ``AdmissionRefused`` (nothing logged) when any is refused."""
+    again: tuple[type[Exception], ...] = (_DirectoryMoved, _LoggedMeanwhile, *unique_violations())
     for _ in range(_ATTEMPTS):
         trust = state.trust.current(fresh=True)
         try:
             existing, fresh = _decide(state, tokens, trust)
             return _write(state, existing, fresh, trust)
-        except (_DirectoryMoved, _LoggedMeanwhile, *UNIQUE_VIOLATIONS):
+        except again:
             continue
     raise LogStateError("the log kept changing while the submission was checked; submit again")

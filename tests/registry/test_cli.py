@@ -6,9 +6,11 @@ import json
 import os
 import pty
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -373,3 +375,69 @@ def test_bad_options_and_a_damaged_database_are_clear_errors(home: Path, tmp_pat
     damaged = run("issuer", "list")
     assert damaged.returncode == 2
     assert "the registry database cannot be read" in damaged.stderr
+
+
+def _log_size(database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
+        return int(connection.execute("SELECT size FROM log_head").fetchone()[0])
+
+
+def _kill_while_logging(command: list[str], database: Path, logged_from: int, out: Path) -> bool:
+    """Start ``command`` and SIGKILL it once its first chunk is in the log and before it has
+    published ``out``; whether it was caught in between."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None:
+            if _log_size(database) > logged_from:
+                process.kill()
+                process.wait()
+                return not out.exists()
+            time.sleep(0.002)
+        return False
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_issue_killed_while_logging_is_resumed_without_issuing_twice(
+    home: Path, tmp_path: Path
+) -> None:
+    """SIGKILL between two of the batch's logging transactions: the first chunks are logged and
+    nothing is published. The same command is then refused row by row, and with ``--resume``
+    publishes every row, each certificate number logged once, and the audit is clean."""
+    _add_issuer()
+    rows = [
+        f"陈示范,{NATIONAL_ID},6-31-01-03,4,Y10004444010124{serial:07d},2024-06-18\n"
+        for serial in range(4_500)
+    ]
+    pass_list = _pass_list(tmp_path / "p.csv", *rows)
+    out = tmp_path / "signed.jsonl"
+    command = [SKILLCERT, "issue", str(pass_list), "--issuer", ISSUER, "--out", str(out)]
+    database = home / "registry.db"
+    before = _log_size(database)
+    assert any(_kill_while_logging(command, database, before, out) for _ in range(3))
+    logged = _log_size(database) - before
+    assert 0 < logged < len(rows) and not out.exists()
+
+    refused = run(*command[1:])
+    assert refused.returncode == 2
+    errors = [line for line in refused.stderr.splitlines() if ":certificate_number: " in line]
+    assert len(errors) == logged and "already issued as urn:uuid:" in errors[0]
+    assert _log_size(database) == before + logged
+
+    resumed = run(*command[1:], "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"{logged} logged before written out" in resumed.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(line["row"] for line in lines) == list(range(2, len(rows) + 2))
+    assert _log_size(database) == before + len(rows)
+    with sqlite3.connect(database) as connection:
+        numbers = connection.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT certificate_number) FROM credentials"
+        ).fetchone()
+    assert numbers == (len(rows), len(rows))
+    assert run("verify", str(out), "--line", "1").returncode == 0
+    assert run("verify", str(out), "--line", str(len(rows))).returncode == 0
+    audit = run("log", "audit")
+    assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from issuer.signing import Signer
 from registry.database import is_sqlite, make_engine
-from registry.errors import UNIQUE_VIOLATIONS, LogStateError
+from registry.errors import LogStateError, unique_violations
 from registry.log import Draft, TransparencyLog, _entry_from_parts, _entry_start
 from registry.schema import migrate
 from registry.store import Batch, Head, SqlLogStore
@@ -352,7 +352,7 @@ def test_a_certificate_number_is_logged_once_per_issuer(
     may use the same digits. Erasing the credential keeps the number taken."""
     log.append([_numbered(0, "urn:x", "N1"), _numbered(1, "urn:y", "N1")])
     head = store.head()
-    with pytest.raises(UNIQUE_VIOLATIONS):
+    with pytest.raises(unique_violations()):
         log.append([_numbered(2, "urn:x", "N2"), _numbered(3, "urn:x", "N1")])
     assert store.head() == head
     assert store.credential("urn:uuid:2") is None
@@ -361,7 +361,7 @@ def test_a_certificate_number_is_logged_once_per_issuer(
     assert store.erase_credential("urn:uuid:0", 1)
     erased = store.issued_numbers("urn:x", ["N1"])["N1"]
     assert (erased.id, erased.jws, erased.certificate_number) == ("urn:uuid:0", None, "N1")
-    with pytest.raises(UNIQUE_VIOLATIONS):
+    with pytest.raises(unique_violations()):
         log.append([_numbered(4, "urn:x", "N1")])
     assert store.head() == head
 

@@ -79,12 +79,14 @@ LIST_SIZE = MIN_ENTRIES
 """``registry.status.LIST_SIZE``."""
 
 
-def write_pass_list(path: Path, rows: int) -> None:
+def write_pass_list(path: Path, rows: int, first: int = 0) -> None:
+    """A pass list of ``rows`` holders; ``first`` numbers the first one, so that lists written
+    with different ``first`` share no certificate number."""
     with path.open("w", encoding="utf-8") as out:
         out.write(
             "name,national_id,occupation_code,level,certificate_number,issued_on,valid_until\n"
         )
-        for i in range(rows):
+        for i in range(first, first + rows):
             body = f"990000{19700101 + (i % 28):08d}{i % 1000:03d}"
             national_id = body + national_id_check_digit(body)
             level = str(5 - i % 5)

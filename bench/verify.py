@@ -137,11 +137,11 @@ def open_bench_registry(home: Path) -> Registry:
     return opened
 
 
-def issue(opened: Registry, folder: Path, rows: int, name: str) -> Issued:
+def issue(opened: Registry, folder: Path, rows: int, name: str, first: int = 0) -> Issued:
     """Issue ``rows`` credentials as ``skillcert issue`` does: rows checked against the issuer's
     scopes, status indexes allocated, every credential logged and written with its evidence."""
     pass_list = folder / f"{name}.csv"
-    write_pass_list(pass_list, rows)
+    write_pass_list(pass_list, rows, first)
     signer = opened.issuers.signer(ISSUER, utc_now())
     out = folder / f"{name}.jsonl"
     sink = LoggedSink(
@@ -378,7 +378,7 @@ def bench_status_lists(
         done += len(opened.status.allocate(min(alloc_batch, wanted - done)))
     allocation = time.perf_counter() - started
     rss_peak = rss_mib("VmHWM")
-    last = issue(opened, folder, 1, "last")
+    last = issue(opened, folder, 1, "last", first=len(issued.tokens))
     assert count_allocations(opened) == total
     lists = opened.status.lists()
     expected_lists = -(-total // LIST_SIZE)

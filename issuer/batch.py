@@ -19,8 +19,9 @@ from issuer.batch_csv import BatchRecord, Hash, file_changed, read_batch
 from issuer.errors import BatchRejected, RowError
 from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
-from issuer.prior import PriorIssuance, PriorLookup, RecordFacts, prior_reason
+from issuer.prior import PriorIssuance, PriorLookup, RecordFacts, prior_reason, prior_warning
 from issuer.randomness import BlockRandom
+from issuer.row_spool import RowSpool
 from issuer.signing import IssuedCredential, Signer
 from schemas.credential import CredentialClaims
 from schemas.frameworks import Framework
@@ -61,6 +62,7 @@ def issue_batch(
     today: date,
     skip_invalid: bool = False,
     on_error: Callable[[RowError], None] = lambda error: None,
+    on_warning: Callable[[RowError], None] = lambda warning: None,
     on_extra_columns: Callable[[list[str]], None] | None = None,
     on_progress: Progress = _no_progress,
     progress_every: int = 1000,
@@ -81,7 +83,8 @@ def issue_batch(
     ``scopes``, the issuer's accreditation scopes, make a record outside them a bad record.
     ``prior`` looks up the certificate numbers the issuer has had logged already: such a row is
     a bad record, unless ``resume`` is given and the logged credential states the row's award;
-    ``resume`` then hands it on instead of the row being signed (issuer/prior.py).
+    ``resume`` then hands it on instead of the row being signed (issuer/prior.py), and
+    ``on_warning`` hears of each one handed on that does not verify now.
     """
     signing_threads = signing_threads or default_signing_threads()
     random = BlockRandom()
@@ -110,7 +113,7 @@ def issue_batch(
             skip_rows=skip_rows,
         )
 
-    issued_before: set[int] = set()
+    issued_before: RowSpool
     """Rows whose number was logged before: refused, or handed to ``resume``."""
     pending: list[tuple[int, RecordFacts]] = []
     refused_before = 0
@@ -131,6 +134,9 @@ def issue_batch(
             reason = prior_reason(facts, earlier, resume is not None)
             if reason is None and resume is not None:
                 resume(earlier, row)
+                warning = prior_warning(earlier)
+                if warning is not None:
+                    on_warning(RowError(str(path), row, "certificate_number", warning))
             else:
                 refused += 1
                 on_error(RowError(str(path), row, "certificate_number", reason or ""))
@@ -138,61 +144,65 @@ def issue_batch(
         refused_before += refused
         return refused
 
-    try:
-        checked, signing = hashlib.sha256(), hashlib.sha256()
-        rows = invalid = 0
-        for record in records(checked, signing_pass=False, check=True):
-            rows += 1
-            if record.errors:
-                invalid += 1
-                for error in record.errors:
-                    on_error(error)
-            elif record.facts is not None and prior is not None:
-                pending.append((record.row, record.facts))
-                if len(pending) >= _PRIOR_CHUNK:
-                    invalid += settle_pending()
-            if rows % progress_every == 0:
-                on_progress("check", rows, None)
-        invalid += settle_pending()
-        on_progress("check", rows, rows)
-        if invalid and not skip_invalid:
-            raise BatchRejected(str(path), invalid)
-        resumed = len(issued_before) - refused_before
-        total = rows - invalid - resumed
-        statuses = iter(allocate_status(total)) if allocate_status else None
-        signed = 0
-        on_progress("sign", 0, total)
+    with RowSpool() as issued_before:
+        try:
+            checked, signing = hashlib.sha256(), hashlib.sha256()
+            rows = invalid = 0
+            for record in records(checked, signing_pass=False, check=True):
+                rows += 1
+                if record.errors:
+                    invalid += 1
+                    for error in record.errors:
+                        on_error(error)
+                elif record.facts is not None and prior is not None:
+                    pending.append((record.row, record.facts))
+                    if len(pending) >= _PRIOR_CHUNK:
+                        invalid += settle_pending()
+                if rows % progress_every == 0:
+                    on_progress("check", rows, None)
+            invalid += settle_pending()
+            on_progress("check", rows, rows)
+            if invalid and not skip_invalid:
+                raise BatchRejected(str(path), invalid)
+            resumed = len(issued_before) - refused_before
+            total = rows - invalid - resumed
+            statuses = iter(allocate_status(total)) if allocate_status else None
+            signed = 0
+            on_progress("sign", 0, total)
 
-        def deliver(issued: IssuedCredential, source: tuple[int, CredentialClaims]) -> None:
-            nonlocal signed
-            sink.write(issued, row=source[0], claims=source[1])
-            signed += 1
-            if signed % progress_every == 0:
-                on_progress("sign", signed, total)
+            def deliver(issued: IssuedCredential, source: tuple[int, CredentialClaims]) -> None:
+                nonlocal signed
+                sink.write(issued, row=source[0], claims=source[1])
+                signed += 1
+                if signed % progress_every == 0:
+                    on_progress("sign", signed, total)
 
-        with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
-            # With no bad rows, this pass only makes each record's claims: it reads the bytes that
-            # were checked, as the digests confirm before anything is published. With bad rows to
-            # skip it checks every record again, duplicate index included, to know which.
-            for record in records(
-                signing,
-                signing_pass=True,
-                check=invalid > 0,
-                statuses=statuses,
-                skip_rows=issued_before,
-            ):
-                claims = record.claims
-                if claims is None:
-                    if skip_invalid:
-                        continue
-                    raise file_changed(str(path), record.row)
-                pipeline.add(signer.prepare(claims, random.credential_id()), (record.row, claims))
-            pipeline.flush()
-        if signing.digest() != checked.digest():
-            raise file_changed(str(path), rows + 1)
-        on_progress("sign", signed, total)
-        sink.commit()
-    except BaseException:
-        sink.abort()
-        raise
+            with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
+                # With no bad rows, this pass only makes each record's claims: it reads the bytes
+                # that were checked, as the digests confirm before anything is published. With bad
+                # rows to skip it checks every record again, duplicate index included, to know
+                # which.
+                for record in records(
+                    signing,
+                    signing_pass=True,
+                    check=invalid > 0,
+                    statuses=statuses,
+                    skip_rows=issued_before,
+                ):
+                    claims = record.claims
+                    if claims is None:
+                        if skip_invalid:
+                            continue
+                        raise file_changed(str(path), record.row)
+                    pipeline.add(
+                        signer.prepare(claims, random.credential_id()), (record.row, claims)
+                    )
+                pipeline.flush()
+            if signing.digest() != checked.digest():
+                raise file_changed(str(path), rows + 1)
+            on_progress("sign", signed, total)
+            sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
     return BatchSummary(rows=rows, signed=signed, invalid=invalid, resumed=resumed)

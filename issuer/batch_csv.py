@@ -263,6 +263,7 @@ class _RowValidator:
                 holder,
                 national_id,
                 occupation.code,
+                occupation.edition,
                 self.framework.id,
                 level.code,
                 number,

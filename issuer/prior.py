@@ -3,7 +3,10 @@
 An issuer's certificate number names one certificate, so a row whose number the registry has
 logged already is not signed again. When the earlier credential states the very award the
 row does (a batch signed again after its output was lost), ``--resume`` writes that credential
-out instead; otherwise the row is refused, saying which column differs.
+out instead; otherwise the row is refused, saying which column differs. A credential written
+out is the one logged, whatever has happened to it since: one that no longer verifies (revoked,
+suspended, its key compromised) is written out with a warning, since the registry answers for
+its status, and the output is the issuer's only copy of what was issued.
 """
 
 from __future__ import annotations
@@ -11,11 +14,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from schemas.credential import SkillCredential
 from schemas.identity import national_id_matches
 
-__all__ = ["PriorIssuance", "PriorLookup", "RecordFacts", "differing_column", "prior_reason"]
+__all__ = [
+    "PriorIssuance",
+    "PriorLookup",
+    "RecordFacts",
+    "differing_column",
+    "prior_reason",
+    "prior_warning",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +37,7 @@ class RecordFacts:
     holder_name: str
     national_id: str
     occupation_code: str
+    occupation_edition: str
     framework: str
     level_code: str
     certificate_number: str
@@ -36,12 +48,16 @@ class RecordFacts:
 @dataclass(frozen=True, slots=True)
 class PriorIssuance:
     """A credential logged under a certificate number: ``credential`` is ``None`` once its JWS
-    has been erased from the registry's store."""
+    has been erased from the registry's store. ``evidence`` is its log evidence document and
+    ``standing`` why it does not verify now (``None`` when it does); both are ``None`` for an
+    erased credential."""
 
     credential_id: str
     log_index: int
     jws: str | None
     credential: SkillCredential | None
+    evidence: Mapping[str, Any] | None = None
+    standing: str | None = None
 
 
 PriorLookup = Callable[[Sequence[str]], Mapping[str, PriorIssuance]]
@@ -55,7 +71,10 @@ def differing_column(facts: RecordFacts, credential: SkillCredential) -> str | N
         return "name"
     if not national_id_matches(facts.national_id, claims.national_id_salt, claims.national_id_hash):
         return "national_id"
-    if facts.occupation_code != claims.occupation_code:
+    if (facts.occupation_code, facts.occupation_edition) != (
+        claims.occupation_code,
+        claims.occupation_edition,
+    ):
         return "occupation_code"
     if (facts.framework, facts.level_code) != (claims.framework, claims.level_code):
         return "level"
@@ -77,3 +96,13 @@ def prior_reason(facts: RecordFacts, prior: PriorIssuance, resume: bool) -> str 
     if resume:
         return None
     return f"{issued}; --resume writes that credential out instead of signing the row again"
+
+
+def prior_warning(prior: PriorIssuance) -> str | None:
+    """What to say of a credential written out by ``--resume`` that does not verify now."""
+    if prior.standing is None:
+        return None
+    return (
+        f"warning: {prior.credential_id} written out as logged, but it does not verify now "
+        f"({prior.standing})"
+    )

@@ -216,7 +216,8 @@ def issue(
                     on_progress=bar.update,
                     allocate_status=opened.status.allocate,
                     scopes=scopes,
-                    prior=prior_lookup(opened.log.store, signer.issuer_id),
+                    on_warning=lambda warning: say(str(warning)),
+                    prior=prior_lookup(opened, signer.issuer_id, utc_now()),
                     resume=sink.write_prior if resume else None,
                 )
     skipped = f", {summary.invalid} invalid row(s) skipped" if summary.invalid else ""

@@ -17,7 +17,7 @@ from issuer.batch import issue_batch
 from issuer.batch_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from issuer.output import JsonlSink
 from registry.authority import open_registry
-from registry.issuance import LoggedSink
+from registry.issuance import LoggedSink, prior_lookup
 from registry.settings import Settings
 from registry.status import set_credential_status
 from schemas.credential import read_credential
@@ -111,20 +111,21 @@ def load_demo(settings: Settings, now: datetime) -> DemoResult:
             pass_list = demo_dir / f"pass-list-{letter}.csv"
             _write_pass_list(pass_list, index, letter)
             signer = opened.issuers.signer(issuer_id, now)
+            sink = LoggedSink(
+                JsonlSink(out), opened.log, issuer_id=issuer_id, kid=signer.kid, spool_dir=demo_dir
+            )
+            # A demo whose file was lost, or whose logging stopped part way, gets the
+            # credentials logged already written out again, the revoked one too.
             issue_batch(
                 pass_list,
                 signer,
-                LoggedSink(
-                    JsonlSink(out),
-                    opened.log,
-                    issuer_id=issuer_id,
-                    kid=signer.kid,
-                    spool_dir=demo_dir,
-                ),
+                sink,
                 occupations=occupations,
                 framework=framework,
                 today=now.date(),
                 allocate_status=opened.status.allocate,
+                prior=prior_lookup(opened, issuer_id, now),
+                resume=sink.write_prior,
             )
             created = True
         ids = _holder_ids(demo_dir / "credentials-Y.jsonl")

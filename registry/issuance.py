@@ -21,7 +21,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -29,12 +29,17 @@ from typing import IO, Any
 from issuer.output import CredentialSink
 from issuer.prior import PriorIssuance, PriorLookup
 from issuer.signing import IssuedCredential
+from registry.authority import Registry
+from registry.bundle import export_bundle
 from registry.errors import CertificateNumberTaken, unique_violations
 from registry.log import Draft, Receipt, TransparencyLog
-from registry.store import LogStore
+from registry.store import StoredCredentialView
 from schemas.credential import CredentialClaims, read_stored_credential
-from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json
+from schemas.log_entry import ISSUANCE, issuance_body, log_evidence_json, parse_log_evidence
+from schemas.signed_json import AuthorityKey
 from schemas.status_list import StatusEntry
+from schemas.trust_bundle import TrustBundle, read_trust_bundle
+from verifier import verify_credential
 
 __all__ = ["LoggedSink", "prior_lookup", "receipt_evidence", "stored_evidence"]
 
@@ -60,20 +65,39 @@ def stored_evidence(log: TransparencyLog, index: int) -> dict[str, Any]:
     return log_evidence_json(entry, index, checkpoint.size, proof.proof, checkpoint.note)
 
 
-def prior_lookup(store: LogStore, issuer_id: str) -> PriorLookup:
+def prior_lookup(opened: Registry, issuer_id: str, now: datetime) -> PriorLookup:
     """What ``issue_batch`` asks of the registry: the issuer's credentials logged under a
-    chunk of certificate numbers."""
+    chunk of certificate numbers, each with its log evidence and, verified against the trust
+    bundle of ``now``, whether it still verifies."""
+    trust: list[TrustBundle] = []
+
+    def standing(jws: str, evidence: dict[str, Any]) -> str | None:
+        if not trust:
+            bundle = export_bundle(opened.governance, opened.status, opened.authority_key, now)
+            authority = AuthorityKey.from_public_key(opened.authority_key.public_key())
+            trust.append(read_trust_bundle(bundle, authority))
+        report = verify_credential(
+            jws.encode("ascii"), trust[0], now, parse_log_evidence(evidence), max_age=None
+        )
+        failed = report.failed
+        return ", ".join(check.code for check in failed) if failed else None
+
+    def prior(stored: StoredCredentialView) -> PriorIssuance:
+        if stored.jws is None:
+            return PriorIssuance(stored.id, stored.log_index, None, None)
+        evidence = stored_evidence(opened.log, stored.log_index)
+        return PriorIssuance(
+            stored.id,
+            stored.log_index,
+            stored.jws,
+            read_stored_credential(stored.jws),
+            evidence,
+            standing(stored.jws, evidence),
+        )
 
     def lookup(numbers: Sequence[str]) -> dict[str, PriorIssuance]:
-        return {
-            number: PriorIssuance(
-                stored.id,
-                stored.log_index,
-                stored.jws,
-                read_stored_credential(stored.jws) if stored.jws is not None else None,
-            )
-            for number, stored in store.issued_numbers(issuer_id, numbers).items()
-        }
+        found = opened.log.store.issued_numbers(issuer_id, numbers)
+        return {number: prior(stored) for number, stored in found.items()}
 
     return lookup
 
@@ -124,7 +148,7 @@ class LoggedSink:
             IssuedCredential(prior.credential_id, prior.jws),
             row=row,
             claims=prior.credential.claims,
-            evidence=stored_evidence(self._log, prior.log_index),
+            evidence=prior.evidence or stored_evidence(self._log, prior.log_index),
         )
 
     def _spooled(self) -> Iterator[tuple[IssuedCredential, int, CredentialClaims]]:

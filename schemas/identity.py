@@ -75,10 +75,11 @@ def hash_national_id(national_id: str, salt: str) -> str:
 def national_id_matches(national_id: str, salt: str, identity_hash: str) -> bool:
     """Whether ``national_id`` is the number behind ``identity_hash``; constant-time compare.
 
-    A number that is not even well formed does not match (it cannot be the hashed one).
+    A number that is not even well formed does not match (it cannot be the hashed one), nor
+    does anything under a salt that is not ASCII (no issuer of this project draws one).
     """
     try:
         candidate = hash_national_id(national_id, salt)
-    except InvalidNationalId:
+    except (InvalidNationalId, UnicodeEncodeError):
         return False
     return hmac.compare_digest(candidate.encode(), identity_hash.encode())

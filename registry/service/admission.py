@@ -45,6 +45,7 @@ from registry.service.state import ServiceState
 from registry.service.trust import TrustMaterial
 from registry.status import LIST_SIZE, START_NEXT_LIST_AT
 from registry.store import Head, StoredCredentialView
+from schemas.certificate_number import parse_certificate_number
 from schemas.credential import SkillCredential, read_credential
 from schemas.errors import SchemaError
 from schemas.instants import date_time_ms
@@ -392,6 +393,20 @@ def _passing(
                     candidate.position,
                     "credential-id-invalid",
                     f"{credential.id!r} is not urn:uuid: and a lowercase hyphenated UUID",
+                )
+            )
+            continue
+        number = credential.claims.certificate_number
+        try:
+            parse_certificate_number(number)
+        except SchemaError as exc:
+            refusals.append(
+                Refusal(
+                    candidate.position,
+                    "credential-format-invalid",
+                    f"licenseNumber {number!r}: {exc.message}",
+                    "format",
+                    "format.credential",
                 )
             )
             continue

@@ -377,7 +377,7 @@ def test_bad_options_and_a_damaged_database_are_clear_errors(home: Path, tmp_pat
     assert "the registry database cannot be read" in damaged.stderr
 
 
-def _log_size(database: Path) -> int:
+def _head_size(database: Path) -> int:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
         return int(connection.execute("SELECT size FROM log_head").fetchone()[0])
 
@@ -388,7 +388,7 @@ def _kill_while_logging(command: list[str], database: Path, logged_from: int, ou
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while process.poll() is None:
-            if _log_size(database) > logged_from:
+            if _head_size(database) > logged_from:
                 process.kill()
                 process.wait()
                 return not out.exists()
@@ -415,23 +415,23 @@ def test_issue_killed_while_logging_is_resumed_without_issuing_twice(
     out = tmp_path / "signed.jsonl"
     command = [SKILLCERT, "issue", str(pass_list), "--issuer", ISSUER, "--out", str(out)]
     database = home / "registry.db"
-    before = _log_size(database)
+    before = _head_size(database)
     assert any(_kill_while_logging(command, database, before, out) for _ in range(3))
-    logged = _log_size(database) - before
+    logged = _head_size(database) - before
     assert 0 < logged < len(rows) and not out.exists()
 
     refused = run(*command[1:])
     assert refused.returncode == 2
     errors = [line for line in refused.stderr.splitlines() if ":certificate_number: " in line]
     assert len(errors) == logged and "already issued as urn:uuid:" in errors[0]
-    assert _log_size(database) == before + logged
+    assert _head_size(database) == before + logged
 
     resumed = run(*command[1:], "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{logged} logged before written out" in resumed.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(line["row"] for line in lines) == list(range(2, len(rows) + 2))
-    assert _log_size(database) == before + len(rows)
+    assert _head_size(database) == before + len(rows)
     with sqlite3.connect(database) as connection:
         numbers = connection.execute(
             "SELECT COUNT(*), COUNT(DISTINCT certificate_number) FROM credentials"

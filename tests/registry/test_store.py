@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -367,7 +368,10 @@ def test_a_certificate_number_is_logged_once_per_issuer(
 
 
 def test_the_numbers_migration_reads_every_stored_jws(
-    database_url: str, signer: Signer, make_claims: Callable[..., CredentialClaims]
+    database_url: str,
+    signer: Signer,
+    make_claims: Callable[..., CredentialClaims],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A registry from before the numbers were stored gets each credential's number from its
     JWS; of two credentials under one number (issued twice before the rule) the first logged
@@ -398,7 +402,10 @@ def test_the_numbers_migration_reads_every_stored_jws(
                     ),
                     {"id": credential_id, "i": index, "issuer": signer.issuer_id, "jws": jws},
                 )
-        migrate(engine)
+        with caplog.at_level(logging.WARNING):
+            migrate(engine)
+        assert "urn:uuid:c repeats certificate number Y100044440101244000001" in caplog.text
+        assert "1 credential(s) were erased before certificate numbers were kept" in caplog.text
         with engine.connect() as connection:
             numbers = dict(
                 connection.execute(text("SELECT id, certificate_number FROM credentials")).all()

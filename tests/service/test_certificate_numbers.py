@@ -21,15 +21,19 @@ from issuer.batch import BatchSummary, issue_batch
 from issuer.errors import BatchRejected, RowError
 from issuer.output import JsonlSink
 from registry import issuance
-from registry.authority import Registry
+from registry.authority import Registry, initialise_home
 from registry.bundle import export_bundle
+from registry.demo import load_demo
 from registry.errors import CertificateNumberTaken
 from registry.issuance import LoggedSink, prior_lookup
+from registry.settings import Settings
+from registry.status import set_credential_status
 from schemas.credential import BEIJING
 from schemas.frameworks import builtin_framework
+from schemas.governance import REVOKED
 from schemas.identity import national_id_check_digit
 from schemas.log_entry import parse_log_evidence
-from schemas.occupations import builtin_occupation_table
+from schemas.occupations import Occupation, OccupationTable, builtin_occupation_table
 from schemas.signed_json import AuthorityKey
 from schemas.trust_bundle import read_trust_bundle
 from tests.conftest import NATIONAL_ID
@@ -62,6 +66,8 @@ def _issue(
     resume: bool = False,
     skip_invalid: bool = False,
     ask_registry: bool = True,
+    warnings: list[RowError] | None = None,
+    occupations: OccupationTable | None = None,
 ) -> BatchSummary:
     """``skillcert issue`` in-process; ``ask_registry=False`` leaves out the check of the numbers
     against the registry, as if another command had logged one after it."""
@@ -73,14 +79,15 @@ def _issue(
         pass_list,
         signer,
         sink,
-        occupations=builtin_occupation_table(),
+        occupations=occupations or builtin_occupation_table(),
         framework=builtin_framework("CN-VQ-5"),
         today=datetime.now(BEIJING).date(),
         skip_invalid=skip_invalid,
         on_error=errors.append,
         allocate_status=opened.status.allocate,
         scopes=opened.issuers.get(ISSUER).scopes,
-        prior=prior_lookup(opened.log.store, ISSUER) if ask_registry else None,
+        on_warning=(warnings if warnings is not None else []).append,
+        prior=prior_lookup(opened, ISSUER, datetime.now(UTC)) if ask_registry else None,
         resume=sink.write_prior if resume else None,
     )
 
@@ -157,6 +164,7 @@ def test_a_batch_stopped_while_logging_is_resumed_without_issuing_twice(
         (_row(1, national_id=OTHER_ID), "national_id"),
         (_row(1).replace(",4,", ",3,"), "level"),
         (_row(1).replace("2024-06-18", "2024-06-17"), "issued_on"),
+        ("edition", "occupation_code"),
     ],
 )
 def test_a_number_issued_for_another_award_is_refused_even_when_resuming(
@@ -166,6 +174,14 @@ def test_a_number_issued_for_another_award_is_refused_even_when_resuming(
     _issue(registry, _pass_list(tmp_path / "a.csv", [_row(1)]), first, errors=[])
     size = log_size(registry)
     errors: list[RowError] = []
+    occupations = builtin_occupation_table()
+    if row == "edition":
+        # The same code in another edition of the classification is another occupation.
+        row = _row(1)
+        code = "6-31-01-03"
+        occupations = OccupationTable(
+            "CN-OC-2015", {code: Occupation(code, "电工", "Electrician", "CN-OC-2015")}
+        )
     with pytest.raises(BatchRejected):
         _issue(
             registry,
@@ -173,6 +189,7 @@ def test_a_number_issued_for_another_award_is_refused_even_when_resuming(
             tmp_path / "second.jsonl",
             resume=True,
             errors=errors,
+            occupations=occupations,
         )
     ((error),) = errors
     assert (error.row, error.field) == (3, "certificate_number")
@@ -236,3 +253,85 @@ def test_a_submitted_credential_under_a_taken_number_is_refused(
     assert log_size(registry) == size
     again = client.post("/v1/credentials", json=[first])
     assert again.status_code == 200 and again.json()["items"][0]["created"] is False
+
+
+def test_a_resumed_credential_that_no_longer_verifies_is_written_out_with_a_warning(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The output is the issuer's copy of what was issued: a credential revoked since is
+    written out as logged, and the warning names what fails."""
+    first = tmp_path / "first.jsonl"
+    _issue(registry, _pass_list(tmp_path / "a.csv", [_row(1), _row(2)]), first, errors=[])
+    revoked = json.loads(first.read_text(encoding="utf-8").splitlines()[0])["id"]
+    set_credential_status(registry.governance, revoked, REVOKED, "superseded")
+    warnings: list[RowError] = []
+    again = tmp_path / "again.jsonl"
+    pass_list = _pass_list(tmp_path / "b.csv", [_row(1), _row(2)])
+    summary = _issue(registry, pass_list, again, errors=[], resume=True, warnings=warnings)
+    assert (summary.resumed, summary.signed) == (2, 0)
+    ((warning),) = warnings
+    assert (warning.row, warning.field) == (2, "certificate_number")
+    assert warning.reason.startswith(f"warning: {revoked} written out as logged")
+    assert "status.revoked" in warning.reason
+    assert sorted(json.loads(line)["id"] for line in again.read_text().splitlines()) == sorted(
+        json.loads(line)["id"] for line in first.read_text().splitlines()
+    )
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "Y100044440101244000777 ",
+        " Y100044440101244000777",
+        "y100044440101244000777",
+        "Ｙ100044440101244000777",
+        "Y10004444010124400077７",
+    ],
+)
+def test_a_submitted_number_not_of_the_documented_form_is_refused(
+    client: TestClient, registry: Registry, issuing: Issuing, number: str
+) -> None:
+    """A look-alike of a number would slip past the one-number rule."""
+    size = log_size(registry)
+    problem = assert_problem(
+        client.post("/v1/credentials", json=[issuing.sign(certificate_number=number)]),
+        "credentials-refused",
+    )
+    (item,) = problem["errors"]
+    assert item["type"].endswith("/credential-format-invalid")
+    assert item["detail"].startswith(f"licenseNumber {number!r}")
+    assert log_size(registry) == size
+
+
+def test_a_logged_credential_under_a_salt_no_issuer_draws_does_not_crash_the_check(
+    client: TestClient, registry: Registry, issuing: Issuing, tmp_path: Path
+) -> None:
+    token = issuing.sign(certificate_number=_number(1), national_id_salt="盐" * 32)
+    assert client.post("/v1/credentials", json=[token]).status_code == 201
+    errors: list[RowError] = []
+    with pytest.raises(BatchRejected):
+        _issue(
+            registry,
+            _pass_list(tmp_path / "p.csv", [_row(1)]),
+            tmp_path / "o.jsonl",
+            errors=errors,
+            resume=True,
+        )
+    ((error),) = errors
+    assert "with another national_id" in error.reason
+
+
+def test_a_demo_whose_output_was_lost_writes_it_again(settings: Settings) -> None:
+    initialise_home(settings)
+    first = load_demo(settings, datetime.now(UTC))
+    lost = first.credentials / "credentials-Y.jsonl"
+
+    def issued() -> list[tuple[str, str, int]]:
+        lines = [json.loads(line) for line in lost.read_text(encoding="utf-8").splitlines()]
+        return sorted((line["id"], line["jws"], line["row"]) for line in lines)
+
+    before = issued()
+    lost.unlink()
+    again = load_demo(settings, datetime.now(UTC))
+    assert (again.valid_id, again.revoked_id) == (first.valid_id, first.revoked_id)
+    assert issued() == before

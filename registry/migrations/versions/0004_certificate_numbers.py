@@ -4,7 +4,9 @@ An issuer's certificate number names one certificate: a second credential under 
 number (a pass list signed again after a lost output) would be a second genuine-looking
 certificate for one award. The number is read from each stored JWS. A registry that already
 holds two credentials under one number keeps the number on the first logged only, and the
-migration names the others in a warning, for the operator to revoke.
+migration names the others in a warning, for the operator to revoke. A credential erased before
+this migration has no JWS to read its number from, and issuance entries do not hold numbers, so
+its number stays unknown; the migration says how many there are.
 
 Revision ID: 0004_certificate_numbers
 Revises: 0003_governance
@@ -56,11 +58,13 @@ def _backfill(connection: sa.Connection) -> None:
         .order_by(c.log_index)
         .limit(_CHUNK)
     ).all():
-        updates = [
-            {"key": credential_id, "number": number}
-            for _, credential_id, jws in rows
-            if (number := _number(jws)) is not None
-        ]
+        updates = []
+        for _, credential_id, jws in rows:
+            number = _number(jws)
+            if number is None:
+                _log.warning("%s: its stored JWS cannot be read; it keeps no number", credential_id)
+            else:
+                updates.append({"key": credential_id, "number": number})
         if updates:
             connection.execute(
                 _CREDENTIALS.update()
@@ -69,6 +73,14 @@ def _backfill(connection: sa.Connection) -> None:
                 updates,
             )
         after = rows[-1][0]
+    erased = connection.execute(sa.select(sa.func.count()).where(c.jws.is_(None))).scalar_one()
+    if erased:
+        _log.warning(
+            "%d credential(s) were erased before certificate numbers were kept: their numbers "
+            "are unknown (issuance entries do not hold them) and are not protected from being "
+            "issued again",
+            erased,
+        )
 
 
 def _drop_repeated_numbers(connection: sa.Connection) -> None:

@@ -19,9 +19,8 @@ from issuer.batch_csv import BatchRecord, Hash, file_changed, read_batch
 from issuer.errors import BatchRejected, RowError
 from issuer.output import CredentialSink
 from issuer.pipeline import SigningPipeline, default_signing_threads
-from issuer.prior import PriorIssuance, PriorLookup, RecordFacts, prior_reason, prior_warning
+from issuer.prior import PriorCheck, PriorLookup, Resume
 from issuer.randomness import BlockRandom
-from issuer.row_spool import RowSpool
 from issuer.signing import IssuedCredential, Signer
 from schemas.credential import CredentialClaims
 from schemas.frameworks import Framework
@@ -34,9 +33,6 @@ __all__ = ["BatchSummary", "Progress", "Resume", "StatusAllocator", "issue_batch
 Progress = Callable[[str, int, int | None], None]
 """``(phase, done, total)``: phase ``"check"`` (total unknown) then ``"sign"``."""
 StatusAllocator = Callable[[int], Iterable[tuple[StatusEntry, ...]]]
-Resume = Callable[[PriorIssuance, int], None]
-"""Hands on the credential logged already under a row's number, and the row."""
-_PRIOR_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,102 +103,76 @@ def issue_batch(
             build_claims=signing_pass,
             checked=not check,
             digest=digest,
+            facts=prior is not None,
             new_salt=random.salt,
             scopes=scopes,
             statuses=statuses,
             skip_rows=skip_rows,
         )
 
-    issued_before: RowSpool
-    """Rows whose number was logged before: refused, or handed to ``resume``."""
-    pending: list[tuple[int, RecordFacts]] = []
-    refused_before = 0
+    # Rows whose number was logged before: refused, or handed to ``resume``.
+    prior_check = (
+        PriorCheck(str(path), prior, resume, on_error, on_warning) if prior is not None else None
+    )
+    try:
+        checked, signing = hashlib.sha256(), hashlib.sha256()
+        rows = invalid = resumed = 0
+        for record in records(checked, signing_pass=False, check=True):
+            rows += 1
+            if record.errors:
+                invalid += 1
+                for error in record.errors:
+                    on_error(error)
+            elif record.facts is not None and prior_check is not None:
+                prior_check.see(record.row, record.facts)
+            if rows % progress_every == 0:
+                on_progress("check", rows, None)
+        if prior_check is not None:
+            prior_check.finish()
+            invalid += prior_check.refused
+            resumed = prior_check.resumed
+        on_progress("check", rows, rows)
+        if invalid and not skip_invalid:
+            raise BatchRejected(str(path), invalid)
+        total = rows - invalid - resumed
+        statuses = iter(allocate_status(total)) if allocate_status else None
+        signed = 0
+        on_progress("sign", 0, total)
 
-    def settle_pending() -> int:
-        """Look the pending rows' numbers up; how many were refused (each reported)."""
-        if prior is None or not pending:
-            pending.clear()
-            return 0
-        nonlocal refused_before
-        found = prior([facts.certificate_number for _, facts in pending])
-        refused = 0
-        for row, facts in pending:
-            earlier = found.get(facts.certificate_number)
-            if earlier is None:
-                continue
-            issued_before.add(row)
-            reason = prior_reason(facts, earlier, resume is not None)
-            if reason is None and resume is not None:
-                resume(earlier, row)
-                warning = prior_warning(earlier)
-                if warning is not None:
-                    on_warning(RowError(str(path), row, "certificate_number", warning))
-            else:
-                refused += 1
-                on_error(RowError(str(path), row, "certificate_number", reason or ""))
-        pending.clear()
-        refused_before += refused
-        return refused
+        def deliver(issued: IssuedCredential, source: tuple[int, CredentialClaims]) -> None:
+            nonlocal signed
+            sink.write(issued, row=source[0], claims=source[1])
+            signed += 1
+            if signed % progress_every == 0:
+                on_progress("sign", signed, total)
 
-    with RowSpool() as issued_before:
-        try:
-            checked, signing = hashlib.sha256(), hashlib.sha256()
-            rows = invalid = 0
-            for record in records(checked, signing_pass=False, check=True):
-                rows += 1
-                if record.errors:
-                    invalid += 1
-                    for error in record.errors:
-                        on_error(error)
-                elif record.facts is not None and prior is not None:
-                    pending.append((record.row, record.facts))
-                    if len(pending) >= _PRIOR_CHUNK:
-                        invalid += settle_pending()
-                if rows % progress_every == 0:
-                    on_progress("check", rows, None)
-            invalid += settle_pending()
-            on_progress("check", rows, rows)
-            if invalid and not skip_invalid:
-                raise BatchRejected(str(path), invalid)
-            resumed = len(issued_before) - refused_before
-            total = rows - invalid - resumed
-            statuses = iter(allocate_status(total)) if allocate_status else None
-            signed = 0
-            on_progress("sign", 0, total)
-
-            def deliver(issued: IssuedCredential, source: tuple[int, CredentialClaims]) -> None:
-                nonlocal signed
-                sink.write(issued, row=source[0], claims=source[1])
-                signed += 1
-                if signed % progress_every == 0:
-                    on_progress("sign", signed, total)
-
-            with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
-                # With no bad rows, this pass only makes each record's claims: it reads the bytes
-                # that were checked, as the digests confirm before anything is published. With bad
-                # rows to skip it checks every record again, duplicate index included, to know
-                # which.
-                for record in records(
-                    signing,
-                    signing_pass=True,
-                    check=invalid > 0,
-                    statuses=statuses,
-                    skip_rows=issued_before,
-                ):
-                    claims = record.claims
-                    if claims is None:
-                        if skip_invalid:
-                            continue
-                        raise file_changed(str(path), record.row)
-                    pipeline.add(
-                        signer.prepare(claims, random.credential_id()), (record.row, claims)
-                    )
-                pipeline.flush()
-            if signing.digest() != checked.digest():
-                raise file_changed(str(path), rows + 1)
-            on_progress("sign", signed, total)
-            sink.commit()
-        except BaseException:
-            sink.abort()
-            raise
+        with SigningPipeline(signer, deliver, threads=signing_threads) as pipeline:
+            # With no bad rows, this pass only makes each record's claims: it reads the bytes
+            # that were checked, as the digests confirm before anything is published. With bad
+            # rows to skip it checks every record again, duplicate index included, to know
+            # which.
+            for record in records(
+                signing,
+                signing_pass=True,
+                check=invalid > 0,
+                statuses=statuses,
+                skip_rows=prior_check.rows if prior_check is not None else (),
+            ):
+                claims = record.claims
+                if claims is None:
+                    if skip_invalid:
+                        continue
+                    raise file_changed(str(path), record.row)
+                pipeline.add(signer.prepare(claims, random.credential_id()), (record.row, claims))
+            pipeline.flush()
+        if signing.digest() != checked.digest():
+            raise file_changed(str(path), rows + 1)
+        on_progress("sign", signed, total)
+        sink.commit()
+    except BaseException:
+        sink.abort()
+        raise
+    finally:
+        if prior_check is not None:
+            prior_check.rows.close()
     return BatchSummary(rows=rows, signed=signed, invalid=invalid, resumed=resumed)

@@ -142,6 +142,7 @@ class _RowValidator:
         framework: Framework,
         today: date,
         check_duplicates: bool,
+        facts: bool,
         new_salt: Callable[[], str],
         scopes: Sequence[Scope] | None,
         statuses: Iterator[tuple[StatusEntry, ...]] | None,
@@ -151,6 +152,7 @@ class _RowValidator:
         self.framework = framework
         self.today = today
         self.seen = _SeenNumbers() if check_duplicates else None
+        self.facts = facts
         self.new_salt = new_salt
         self.statuses = statuses
         # A batch repeats a few occupations, levels, dates and scope decisions over many rows:
@@ -259,6 +261,8 @@ class _RowValidator:
         if errors or occupation is None or level is None or issued_on is None:
             return BatchRecord(row, None, tuple(errors))
         if not build:
+            if not self.facts:
+                return BatchRecord(row, None, ())
             facts = RecordFacts(
                 holder,
                 national_id,
@@ -357,6 +361,7 @@ def read_batch(
     build_claims: bool = True,
     checked: bool = False,
     digest: Hash | None = None,
+    facts: bool = False,
     new_salt: Callable[[], str] = new_salt,
     scopes: Sequence[Scope] | None = None,
     statuses: Iterator[tuple[StatusEntry, ...]] | None = None,
@@ -369,7 +374,8 @@ def read_batch(
     ``digest``, if given, is fed every byte read, so a caller reading the file twice can tell
     whether it changed in between. ``check_duplicates=False`` skips the duplicate-number index
     for a second pass over a file already known to have none; ``build_claims=False`` only
-    checks (valid records then come with neither claims nor errors). ``checked=True`` is for a
+    checks (valid records then come with neither claims nor errors, and with their ``facts``
+    when ``facts`` is set). ``checked=True`` is for a
     second pass over a file whose every record the first pass found good: the claims are made
     without checking again (``digest`` is how the caller knows the bytes were the same), and a
     record that no longer gives claims raises ``BatchInputError``. ``new_salt`` makes each
@@ -390,6 +396,7 @@ def read_batch(
         framework,
         today,
         check_duplicates and not checked,
+        facts,
         new_salt,
         scopes,
         statuses,

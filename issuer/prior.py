@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from issuer.errors import RowError
+from issuer.row_spool import RowSpool
 from schemas.credential import SkillCredential
 from schemas.identity import national_id_matches
 
 __all__ = [
+    "PriorCheck",
     "PriorIssuance",
     "PriorLookup",
     "RecordFacts",
     "differing_column",
-    "prior_reason",
+    "prior_conflict",
     "prior_warning",
 ]
 
@@ -62,6 +65,64 @@ class PriorIssuance:
 
 PriorLookup = Callable[[Sequence[str]], Mapping[str, PriorIssuance]]
 """Certificate numbers in, the issuer's credentials logged under any of them out, by number."""
+Resume = Callable[[PriorIssuance, int], None]
+"""Hands on the credential logged already under a row's number, and the row."""
+_CHUNK = 1000
+"""Numbers per lookup: one query each."""
+
+
+class PriorCheck:
+    """The checking pass's question to the registry, a chunk of rows at a time: rows ``see``n
+    in increasing order; those whose number was logged before are counted ``refused`` (each
+    reported to ``on_error``) or ``resumed`` (handed to ``resume``), and kept in ``rows`` for
+    the signing pass to skip."""
+
+    def __init__(
+        self,
+        file: str,
+        lookup: PriorLookup,
+        resume: Resume | None,
+        on_error: Callable[[RowError], None],
+        on_warning: Callable[[RowError], None],
+    ) -> None:
+        self.rows = RowSpool()
+        self.refused = 0
+        self.resumed = 0
+        self._file = file
+        self._lookup = lookup
+        self._resume = resume
+        self._on_error = on_error
+        self._on_warning = on_warning
+        self._pending: list[tuple[int, RecordFacts]] = []
+
+    def see(self, row: int, facts: RecordFacts) -> None:
+        self._pending.append((row, facts))
+        if len(self._pending) >= _CHUNK:
+            self.finish()
+
+    def finish(self) -> None:
+        """Settle the rows seen so far; call once more after the last."""
+        pending, self._pending = self._pending, []
+        found = self._lookup([facts.certificate_number for _, facts in pending]) if pending else {}
+        for row, facts in pending:
+            earlier = found.get(facts.certificate_number)
+            if earlier is None:
+                continue
+            self.rows.add(row)
+            conflict = prior_conflict(facts, earlier)
+            if conflict is not None or self._resume is None:
+                reason = conflict or (
+                    f"{_issued(earlier)}; --resume writes that credential out instead of "
+                    "signing the row again"
+                )
+                self.refused += 1
+                self._on_error(RowError(self._file, row, "certificate_number", reason))
+                continue
+            self._resume(earlier, row)
+            self.resumed += 1
+            warning = prior_warning(earlier)
+            if warning is not None:
+                self._on_warning(RowError(self._file, row, "certificate_number", warning))
 
 
 def differing_column(facts: RecordFacts, credential: SkillCredential) -> str | None:
@@ -85,17 +146,20 @@ def differing_column(facts: RecordFacts, credential: SkillCredential) -> str | N
     return None
 
 
-def prior_reason(facts: RecordFacts, prior: PriorIssuance, resume: bool) -> str | None:
-    """Why the row cannot be signed, or None when ``resume`` writes ``prior`` out instead."""
-    issued = f"already issued as {prior.credential_id} (log entry {prior.log_index})"
+def prior_conflict(facts: RecordFacts, prior: PriorIssuance) -> str | None:
+    """Why the row is not ``prior``'s award, or None when ``--resume`` may write ``prior`` out
+    in its stead."""
+    issued = _issued(prior)
     if prior.credential is None:
         return f"{issued}, whose credential has since been erased; a number is issued once"
     column = differing_column(facts, prior.credential)
     if column is not None:
         return f"{issued} with another {column}; a number is issued once"
-    if resume:
-        return None
-    return f"{issued}; --resume writes that credential out instead of signing the row again"
+    return None
+
+
+def _issued(prior: PriorIssuance) -> str:
+    return f"already issued as {prior.credential_id} (log entry {prior.log_index})"
 
 
 def prior_warning(prior: PriorIssuance) -> str | None:

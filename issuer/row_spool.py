@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from types import TracebackType
 from typing import IO
 
 __all__ = ["RowSpool"]
@@ -57,13 +56,5 @@ class RowSpool:
         chunk = self._file.read(_ROW)
         self._next = int.from_bytes(chunk, "big") if chunk else None
 
-    def __enter__(self) -> RowSpool:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._file.close()

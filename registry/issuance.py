@@ -16,6 +16,7 @@ them again (``prior_lookup``, ``LoggedSink.write_prior``).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -69,15 +70,16 @@ def prior_lookup(opened: Registry, issuer_id: str, now: datetime) -> PriorLookup
     """What ``issue_batch`` asks of the registry: the issuer's credentials logged under a
     chunk of certificate numbers, each with its log evidence and, verified against the trust
     bundle of ``now``, whether it still verifies."""
-    trust: list[TrustBundle] = []
+    @functools.cache
+    def trust() -> TrustBundle:
+        """Made at the first credential found, as most batches find none."""
+        bundle = export_bundle(opened.governance, opened.status, opened.authority_key, now)
+        authority = AuthorityKey.from_public_key(opened.authority_key.public_key())
+        return read_trust_bundle(bundle, authority)
 
     def standing(jws: str, evidence: dict[str, Any]) -> str | None:
-        if not trust:
-            bundle = export_bundle(opened.governance, opened.status, opened.authority_key, now)
-            authority = AuthorityKey.from_public_key(opened.authority_key.public_key())
-            trust.append(read_trust_bundle(bundle, authority))
         report = verify_credential(
-            jws.encode("ascii"), trust[0], now, parse_log_evidence(evidence), max_age=None
+            jws.encode("ascii"), trust(), now, parse_log_evidence(evidence), max_age=None
         )
         failed = report.failed
         return ", ".join(check.code for check in failed) if failed else None

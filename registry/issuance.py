@@ -70,6 +70,7 @@ def prior_lookup(opened: Registry, issuer_id: str, now: datetime) -> PriorLookup
     """What ``issue_batch`` asks of the registry: the issuer's credentials logged under a
     chunk of certificate numbers, each with its log evidence and, verified against the trust
     bundle of ``now``, whether it still verifies."""
+
     @functools.cache
     def trust() -> TrustBundle:
         """Made at the first credential found, as most batches find none."""
